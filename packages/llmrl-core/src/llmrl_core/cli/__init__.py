@@ -1,0 +1,1 @@
+"""The ``llmrl`` command line."""

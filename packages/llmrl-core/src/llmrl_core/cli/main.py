@@ -1,0 +1,75 @@
+"""The ``llmrl`` CLI. Packages add sub-apps through the ``llmrl_commands`` hook."""
+
+from __future__ import annotations
+
+import logging
+
+import typer
+
+from llmrl_core.cli.doctor import doctor
+from llmrl_core.cli.output import err_console, setup_logging
+from llmrl_core.cli.plugins_cmd import plugins
+from llmrl_core.errors import LlmrlError
+from llmrl_core.plugins import get_plugin_manager
+
+log = logging.getLogger(__name__)
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        from llmrl_core import __version__
+
+        typer.echo(f"llmrl-core {__version__}")
+        raise typer.Exit()
+
+
+def build_app() -> typer.Typer:
+    """The root app with core's commands and every plugin's sub-app."""
+    app = typer.Typer(
+        name="llmrl",
+        help="Where large language models and reinforcement learning meet.",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+    )
+
+    @app.callback()
+    def _root(
+        version: bool = typer.Option(False, "--version", callback=_version_callback, is_eager=True, help="Print the version."),
+        verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="More log output (-v info, -vv debug)."),
+    ) -> None:
+        setup_logging(verbose)
+
+    app.command()(plugins)
+    app.command()(doctor)
+    pm = get_plugin_manager()
+    for comp in pm.components("command"):
+        try:
+            sub = comp.spec.load()
+        except Exception as exc:  # noqa: BLE001 - a broken sub-app must not break the CLI
+            log.warning("command %r from %s failed to load: %s", comp.name, comp.distribution, exc)
+            continue
+        app.add_typer(sub, name=comp.name, help=comp.description or None)
+    return app
+
+
+def run() -> None:
+    """Console-script entry point: clear one-line errors for llmrl's own exceptions."""
+    app = build_app()
+    try:
+        app(standalone_mode=False)
+    except LlmrlError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        raise SystemExit(2) from None
+    except typer.Exit as exc:
+        raise SystemExit(exc.exit_code) from None
+    except typer.Abort:
+        err_console.print("Aborted.")
+        raise SystemExit(1) from None
+    except Exception as exc:
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            raise SystemExit(exc.exit_code) from None
+        raise

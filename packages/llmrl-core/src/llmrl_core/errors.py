@@ -1,0 +1,48 @@
+"""Errors that say what failed, why, and how to fix it."""
+
+from __future__ import annotations
+
+
+class LlmrlError(Exception):
+    """Base class for every error llmrl raises on purpose."""
+
+
+class UnknownComponentError(LlmrlError, LookupError):
+    """A component name that no loaded plugin provides."""
+
+    def __init__(self, kind: str, name: str, known: list[str], hint: str | None = None):
+        self.kind, self.name, self.known = kind, name, sorted(known)
+        import difflib
+
+        close = difflib.get_close_matches(name, self.known, n=3, cutoff=0.5)
+        lines = [f"unknown {kind} {name!r}."]
+        if close:
+            lines.append(f"Did you mean: {', '.join(repr(c) for c in close)}?")
+        lines.append(f"Available {kind}s: {', '.join(self.known) if self.known else '(none installed)'}.")
+        if hint:
+            lines.append(hint)
+        super().__init__(" ".join(lines))
+
+
+class DuplicateComponentError(LlmrlError):
+    """Two distributions register a component under the same name."""
+
+    def __init__(self, kind: str, name: str, distributions: list[str]):
+        self.kind, self.name, self.distributions = kind, name, distributions
+        super().__init__(
+            f"{kind} {name!r} is registered by more than one distribution: "
+            f"{' and '.join(distributions)}. Uninstall one of them, or set "
+            "LLMRL_PLUGINS to the distributions you want loaded."
+        )
+
+
+class ComponentUnavailableError(LlmrlError):
+    """A component exists but cannot run here (a missing extra, no GPU, ...)."""
+
+
+class ConfigError(LlmrlError, ValueError):
+    """An invalid configuration: names the bad field and what it should be."""
+
+
+class PluginLoadError(LlmrlError):
+    """A plugin's entry point or hook raised while loading."""

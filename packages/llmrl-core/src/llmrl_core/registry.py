@@ -1,0 +1,140 @@
+"""The public way to get a component by name: providers, sandboxes, envs, tasks, backends."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from llmrl_core.config import validate_config
+from llmrl_core.errors import ComponentUnavailableError, UnknownComponentError
+from llmrl_core.plugins import Component, PluginManager, get_plugin_manager
+from llmrl_core.specs import ComponentKind, EnvironmentSpec
+
+if TYPE_CHECKING:
+    from llmrl_core.backend import Backend
+    from llmrl_core.provider import LLMProvider
+    from llmrl_core.sandbox import Sandbox
+    from llmrl_core.task import Task
+
+# First-party components and the distribution that provides each, for "how to install" hints.
+FIRST_PARTY: dict[ComponentKind, dict[str, str]] = {
+    "provider": {
+        "transformers": "llmrl-provider-transformers",
+        "openai": "llmrl-provider-openai",
+        "vllm": "llmrl-provider-vllm",
+    },
+    "sandbox": {"local": "llmrl-sandbox-local", "fusion": "llmrl-sandbox-fusion", "e2b": "llmrl-sandbox-e2b"},
+    "backend": {"cuda": "llmrl-backend-cuda"},
+    "task": {"arithmetic": "llmrl-env-math", "gsm8k": "llmrl-env-math", "math": "llmrl-env-math"},
+    "environment": {},
+}
+ENV_PREFIX_DISTRIBUTIONS = {
+    "llmrl/DarkRoom": "llmrl-env-gridworld",
+    "llmrl/DarkKeyToDoor": "llmrl-env-gridworld",
+    "llmrl/AdversarialBandit": "llmrl-env-gridworld",
+    "llmrl/BabyAI": "llmrl-env-babyai",
+    "llmrl/Quadruped": "llmrl-env-mujoco",
+    "llmrl/Manipulator": "llmrl-env-mujoco",
+}
+
+
+def _install_hint(kind: ComponentKind, name: str) -> str | None:
+    dist = FIRST_PARTY.get(kind, {}).get(name)
+    if dist is None and kind == "environment":
+        dist = next((d for prefix, d in ENV_PREFIX_DISTRIBUTIONS.items() if name.startswith(prefix)), None)
+    return f"It is provided by {dist}: pip install {dist}" if dist else None
+
+
+def _manager(pm: PluginManager | None) -> PluginManager:
+    return pm if pm is not None else get_plugin_manager()
+
+
+def _component(kind: ComponentKind, name: str, pm: PluginManager | None) -> Component:
+    manager = _manager(pm)
+    comp = manager.lookup(kind, name)
+    if comp is None:
+        raise UnknownComponentError(kind, name, manager.names(kind), _install_hint(kind, name))
+    return comp
+
+
+def _build(kind: ComponentKind, name: str, config: dict[str, Any], pm: PluginManager | None) -> Any:
+    comp = _component(kind, name, pm)
+    spec = comp.spec
+    kwargs = validate_config(spec.config, config, where=f"{kind} {name!r}") if spec.config else config
+    try:
+        factory = spec.load()
+    except ImportError as exc:
+        raise ComponentUnavailableError(
+            f"{kind} {name!r} (from {comp.distribution}) cannot be imported: {exc}. "
+            f"Reinstall it with: pip install --force-reinstall {comp.distribution}"
+        ) from exc
+    return factory(**kwargs)
+
+
+def get_provider(name: str, *, pm: PluginManager | None = None, **config: Any) -> LLMProvider:
+    """Build the LLM provider ``name`` with its validated ``config``."""
+    return _build("provider", name, config, pm)
+
+
+def get_sandbox(name: str, *, pm: PluginManager | None = None, **config: Any) -> Sandbox:
+    """Build the sandbox ``name``; use it as a context manager so its workers stop."""
+    return _build("sandbox", name, config, pm)
+
+
+def get_task(name: str, *, pm: PluginManager | None = None, **config: Any) -> Task:
+    """Build the reasoning task ``name``."""
+    return _build("task", name, config, pm)
+
+
+def get_backend(name: str | None = None, *, pm: PluginManager | None = None) -> Backend:
+    """The backend ``name``, or with no name the highest-priority available one."""
+    manager = _manager(pm)
+    if name is not None:
+        backend = _build("backend", name, {}, pm)
+        if not backend.is_available():
+            raise ComponentUnavailableError(
+                f"backend {name!r} is installed but not available on this machine "
+                f"({backend.describe()}). Run `llmrl doctor` to see why, or omit the name to use the best available."
+            )
+        return backend
+    candidates = sorted(manager.components("backend"), key=lambda c: -getattr(c.spec, "priority", 0))
+    for comp in candidates:
+        try:
+            backend = comp.spec.load()()
+        except Exception:  # noqa: BLE001 - an unusable backend is skipped, not fatal
+            continue
+        if backend.is_available():
+            return backend
+    raise ComponentUnavailableError("no backend is available; llmrl-core's cpu backend should always be: reinstall llmrl-core")
+
+
+def register_environments(pm: PluginManager | None = None) -> list[EnvironmentSpec]:
+    """Register every plugin environment with Gymnasium (idempotent); returns their specs."""
+    import gymnasium
+
+    specs = [c.spec for c in _manager(pm).components("environment")]
+    for spec in specs:
+        assert isinstance(spec, EnvironmentSpec)
+        if spec.id not in gymnasium.registry:
+            gymnasium.register(
+                id=spec.id,
+                entry_point=spec.entry_point,
+                max_episode_steps=spec.max_episode_steps,
+                kwargs=dict(spec.kwargs),
+            )
+    return specs
+
+
+def make_env(id: str, *, pm: PluginManager | None = None, **kwargs: Any) -> Any:
+    """``gymnasium.make(id, **kwargs)`` after registering the plugins' environments."""
+    import gymnasium
+
+    register_environments(pm)
+    if id not in gymnasium.registry:
+        known = sorted({*_manager(pm).names("environment")})
+        raise UnknownComponentError("environment", id, known, _install_hint("environment", id))
+    return gymnasium.make(id, **kwargs)
+
+
+def list_components(kind: ComponentKind | None = None, *, pm: PluginManager | None = None) -> list[Component]:
+    """Every installed component (of one kind, or all), with its distribution and version."""
+    return _manager(pm).components(kind)

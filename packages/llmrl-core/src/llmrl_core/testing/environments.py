@@ -1,0 +1,58 @@
+"""The environment contract: Gymnasium's checker plus seeding and spaces."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from llmrl_core.registry import list_components, make_env
+
+
+class EnvironmentConformance:
+    """Set ``env_id`` (and ``env_kwargs`` if the env needs any)."""
+
+    env_id: str = ""
+    env_kwargs: dict = {}
+    rollout_steps: int = 200
+
+    @pytest.fixture
+    def env(self):
+        env = make_env(self.env_id, **self.env_kwargs)
+        yield env
+        env.close()
+
+    def test_registered_through_a_plugin(self) -> None:
+        assert self.env_id in {c.name for c in list_components("environment")}
+
+    def test_gymnasium_checker_passes(self, env) -> None:
+        from gymnasium.utils.env_checker import check_env
+
+        check_env(env.unwrapped, skip_render_check=True)
+
+    def _rollout(self, seed: int) -> list:
+        env = make_env(self.env_id, **self.env_kwargs)
+        env.action_space.seed(seed)
+        obs, _ = env.reset(seed=seed)
+        trace = [np.asarray(obs).tolist()]
+        for _ in range(self.rollout_steps):
+            obs, reward, terminated, truncated, _ = env.step(env.action_space.sample())
+            trace.append((np.asarray(obs).tolist(), float(reward), bool(terminated), bool(truncated)))
+            if terminated or truncated:
+                obs, _ = env.reset()
+                trace.append(np.asarray(obs).tolist())
+        env.close()
+        return trace
+
+    def test_same_seed_same_rollout(self) -> None:
+        assert self._rollout(7) == self._rollout(7)
+
+    def test_observations_stay_in_space(self, env) -> None:
+        env.action_space.seed(0)
+        obs, _ = env.reset(seed=0)
+        assert env.observation_space.contains(obs)
+        for _ in range(self.rollout_steps):
+            obs, reward, terminated, truncated, _ = env.step(env.action_space.sample())
+            assert env.observation_space.contains(obs)
+            assert np.isfinite(reward)
+            if terminated or truncated:
+                obs, _ = env.reset()

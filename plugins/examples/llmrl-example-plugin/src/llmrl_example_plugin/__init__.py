@@ -1,0 +1,1 @@
+"""An example llmrl plugin: a corridor environment and a subprocess sandbox."""
