@@ -10,15 +10,18 @@ class LlmrlError(Exception):
 class UnknownComponentError(LlmrlError, LookupError):
     """A component name that no loaded plugin provides."""
 
-    def __init__(self, kind: str, name: str, known: list[str], hint: str | None = None):
+    def __init__(self, kind: str, name: str, known: list[str], hint: str | None = None, installable: dict[str, str] | None = None):
+        """``installable`` maps names not installed here to the distribution that provides them."""
         self.kind, self.name, self.known = kind, name, sorted(known)
         import difflib
 
-        close = difflib.get_close_matches(name, self.known, n=3, cutoff=0.5)
+        installable = {k: v for k, v in (installable or {}).items() if k not in self.known}
+        close = difflib.get_close_matches(name, [*self.known, *installable], n=3, cutoff=0.5)
         lines = [f"unknown {kind} {name!r}."]
         if close:
-            lines.append(f"Did you mean: {', '.join(repr(c) for c in close)}?")
-        lines.append(f"Available {kind}s: {', '.join(self.known) if self.known else '(none installed)'}.")
+            described = [repr(c) + (f" (pip install {installable[c]})" if c in installable else "") for c in close]
+            lines.append(f"Did you mean: {', '.join(described)}?")
+        lines.append(f"Installed: {', '.join(self.known) if self.known else '(none)'}.")
         if hint:
             lines.append(hint)
         super().__init__(" ".join(lines))

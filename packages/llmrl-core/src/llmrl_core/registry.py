@@ -52,7 +52,7 @@ def _component(kind: ComponentKind, name: str, pm: PluginManager | None) -> Comp
     manager = _manager(pm)
     comp = manager.lookup(kind, name)
     if comp is None:
-        raise UnknownComponentError(kind, name, manager.names(kind), _install_hint(kind, name))
+        raise UnknownComponentError(kind, name, manager.names(kind), _install_hint(kind, name), FIRST_PARTY.get(kind))
     return comp
 
 
