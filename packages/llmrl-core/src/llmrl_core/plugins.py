@@ -15,7 +15,6 @@ import traceback
 from dataclasses import dataclass, field
 from importlib import metadata
 from types import ModuleType
-from typing import Any
 
 import pluggy
 
