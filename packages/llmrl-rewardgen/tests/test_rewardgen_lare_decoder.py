@@ -25,7 +25,7 @@ def synthetic(seed=0, episodes=256, horizon=50):
 def test_linear_head_recovers_weights(method):
     factors, rewards, returns = synthetic()
     dec = RewardDecoder(4, "linear", method=method, lr=1e-2, rrd_k=16, seed=0)
-    losses = dec.fit(factors, returns, steps=400 if method == "rd" else 1200)  # RRD's sampled loss is noisier
+    losses = dec.fit(factors, returns, steps=400 if method == "rd" else 1200, batch_episodes=64)  # RRD is noisier
     assert np.mean(losses[-20:]) < 0.05 * np.mean(losses[:20])
     w, b = dec.linear_weights()
     # each weight times its factor's std: the reward it contributes per std (true: 1, -1.5, 0.4, 0; reward std 1.85)
