@@ -80,6 +80,8 @@ class RewardDecoder:
             torch.manual_seed(int(torch.randint(0, 2**31 - 1, (1,), generator=gen)))
             if head == "linear":
                 net: nn.Module = nn.Linear(n_factors, 1)
+                nn.init.zeros_(net.weight)  # start neutral: no factor is rewarded before the data says so
+                nn.init.zeros_(net.bias)
             else:
                 mods: list[nn.Module] = []
                 width = n_factors
