@@ -6,6 +6,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, TypeVar
 
+import yaml
 from pydantic import BaseModel, ValidationError
 
 from llmrl_core.errors import ConfigError
@@ -24,7 +25,17 @@ def _format_validation_error(exc: ValidationError, where: str) -> str:
 
 
 def validate_config(model: type[M], data: dict[str, Any], *, where: str = "config") -> dict[str, Any]:
-    """Validate ``data`` against ``model``; return the fields as keyword arguments."""
+    """Validate ``data`` against ``model``; return the fields as keyword arguments.
+
+    Unknown keys are an error (a typo must not be silently ignored).
+    """
+    unknown = sorted(set(data) - set(model.model_fields))
+    if unknown:
+        raise ConfigError(
+            f"invalid {where}: unknown field {unknown[0]!r}"
+            + (f" (and {', '.join(map(repr, unknown[1:]))})" if unknown[1:] else "")
+            + f"; valid fields: {', '.join(model.model_fields)}"
+        )
     try:
         validated = model.model_validate(data)
     except ValidationError as exc:
@@ -43,16 +54,10 @@ def read_config_file(path: str | Path) -> dict[str, Any]:
         if suffix == ".toml":
             data = tomllib.loads(text)
         elif suffix in (".yaml", ".yml", ".json"):
-            import yaml
-
             data = yaml.safe_load(text) or {}
         else:
             raise ConfigError(f"config file {str(path)!r}: unknown format {suffix!r}; use .yaml, .toml or .json")
-    except (tomllib.TOMLDecodeError, ValueError) as exc:
-        if isinstance(exc, ConfigError):
-            raise
-        raise ConfigError(f"config file {str(path)!r} does not parse: {exc}") from None
-    except Exception as exc:  # yaml.YAMLError
+    except (tomllib.TOMLDecodeError, yaml.YAMLError) as exc:
         raise ConfigError(f"config file {str(path)!r} does not parse: {exc}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"config file {str(path)!r} must hold a mapping at the top, got {type(data).__name__}")
@@ -62,8 +67,6 @@ def read_config_file(path: str | Path) -> dict[str, Any]:
 def apply_overrides(data: dict[str, Any], overrides: list[str] | dict[str, Any]) -> dict[str, Any]:
     """Apply ``a.b=value`` overrides (values parsed as YAML scalars) to a nested dict copy."""
     import copy
-
-    import yaml
 
     result = copy.deepcopy(data)
     items = overrides.items() if isinstance(overrides, dict) else (_split_override(o) for o in overrides)

@@ -47,7 +47,7 @@ def build_app() -> typer.Typer:
         try:
             sub = comp.spec.load()
         except Exception as exc:  # noqa: BLE001 - a broken sub-app must not break the CLI
-            log.warning("command %r from %s failed to load: %s", comp.name, comp.distribution, exc)
+            pm.record_failure(f"command {comp.name}", comp.distribution, exc)
             continue
         if isinstance(sub, typer.Typer):
             app.add_typer(sub, name=comp.name, help=comp.description or None)
@@ -57,22 +57,10 @@ def build_app() -> typer.Typer:
 
 
 def run() -> None:
-    """Console-script entry point: clear one-line errors for llmrl's own exceptions."""
+    """Console-script entry point: llmrl's own errors become one clear line and exit code 2."""
     app = build_app()
     try:
-        app(standalone_mode=False)
+        app()  # standalone mode: usage errors and --help exit the way click always does
     except LlmrlError as exc:
         err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
         raise SystemExit(2) from None
-    except typer.Exit as exc:
-        raise SystemExit(exc.exit_code) from None
-    except typer.Abort:
-        err_console.print("Aborted.")
-        raise SystemExit(1) from None
-    except Exception as exc:
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            raise SystemExit(exc.exit_code) from None
-        raise

@@ -12,7 +12,6 @@ from llmrl_core.cli.output import console
 from llmrl_core.plugins import PluginManager, get_plugin_manager
 from llmrl_core.specs import KINDS
 
-
 _PLURAL = {"provider": "providers", "sandbox": "sandboxes", "environment": "environments", "task": "tasks",
            "backend": "backends", "command": "commands"}
 

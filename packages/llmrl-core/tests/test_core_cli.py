@@ -1,0 +1,52 @@
+"""The llmrl CLI, run as users run it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+LLMRL = [sys.executable, "-m", "llmrl_core.cli"]
+
+
+def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    import os
+
+    return subprocess.run([*LLMRL, *args], capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=120)
+
+
+def test_version():
+    from llmrl_core import __version__
+
+    out = run("--version")
+    assert out.returncode == 0 and out.stdout.strip() == f"llmrl-core {__version__}"
+
+
+def test_plugins_json_lists_the_cpu_backend_with_distribution_and_version():
+    from importlib.metadata import version
+
+    out = run("plugins", "--json")
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    cpu = next(b for b in report["components"]["backend"] if b["name"] == "cpu")
+    assert cpu["distribution"] == "llmrl-core" and cpu["version"] == version("llmrl-core")
+    assert set(report) == {"components", "failed", "duplicates"}
+
+
+def test_plugins_table():
+    out = run("plugins")
+    assert out.returncode == 0 and "backends" in out.stdout and "llmrl-core" in out.stdout
+
+
+def test_doctor_json_reports_each_check_with_a_fix_when_missing():
+    out = run("doctor", "--json")
+    checks = {c["name"]: c for c in json.loads(out.stdout)}
+    assert {"python", "torch", "backends", "bubblewrap", "mujoco", "plugins"} <= set(checks)
+    assert checks["python"]["ok"] and checks["backends"]["ok"]
+    assert all(c["fix"] for c in checks.values() if not c["ok"])
+    assert out.returncode == 0
+
+
+def test_unknown_command_fails_with_usage():
+    out = run("no-such-command")
+    assert out.returncode == 2 and "No such command" in out.stderr
