@@ -11,6 +11,7 @@ from llmrl_core.cli.output import console, err_console
 
 _PROVIDER = typer.Option("transformers", "--provider", "-p", help="The provider's registered name (see `llmrl plugins`).")
 _MODEL = typer.Option(None, "--model", "-m", help="Model alias, Hugging Face id or local path (default: the provider's).")
+_STOP = typer.Option(None, "--stop", help="A stop string (repeatable); the completion ends before it.")
 _OPTIONS = typer.Option([], "--option", "-o", help="A provider config field, key=value (repeatable), e.g. -o dtype=float32.")
 
 
@@ -64,7 +65,7 @@ def generate(
     temperature: float = typer.Option(0.7, help="Sampling temperature; 0 is greedy."),
     top_p: float = typer.Option(1.0, help="Nucleus sampling mass."),
     max_tokens: int = typer.Option(128, help="Most tokens per completion."),
-    stop: list[str] = typer.Option([], help="A stop string (repeatable)."),
+    stop: list[str] | None = _STOP,
     seed: int | None = typer.Option(None, help="Seed for reproducible sampling."),
     chat: bool = typer.Option(True, "--chat/--raw", help="Send PROMPT as a user chat message, or as raw text."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object per completion."),
@@ -74,7 +75,7 @@ def generate(
     from llmrl_core import SamplingParams
 
     try:
-        params = SamplingParams(n=n, temperature=temperature, top_p=top_p, max_tokens=max_tokens, stop=tuple(stop),
+        params = SamplingParams(n=n, temperature=temperature, top_p=top_p, max_tokens=max_tokens, stop=tuple(stop or ()),
                                 seed=seed)
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None

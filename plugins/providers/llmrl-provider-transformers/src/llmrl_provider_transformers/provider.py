@@ -19,7 +19,7 @@ from transformers import GenerationConfig, LogitsProcessorList, StoppingCriteria
 
 from llmrl_core import Generation, LLMProvider, LlmrlError, Prompt, SamplingParams, get_backend
 from llmrl_core.models import load_model_and_tokenizer
-from llmrl_provider_transformers.finish import finish_row
+from llmrl_core.stops import finish_row
 from llmrl_provider_transformers.hooks import RecordLogprobs, StopOnStrings
 
 log = logging.getLogger(__name__)

@@ -1,11 +1,11 @@
-"""Where a stop string cuts text and token ids, on the real SmolLM2 tokenizer (no model run needed)."""
+"""llmrl_core.stops: where a stop string cuts text and token ids, on the real SmolLM2 tokenizer (no model run)."""
 
 from __future__ import annotations
 
 import pytest
 
 from llmrl_core.models import resolve_model
-from llmrl_provider_transformers.finish import finish_row
+from llmrl_core.stops import finish_row
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,8 @@
-"""Turn one row of sampled tokens into a :class:`Generation`: where it ended, and why.
+"""Where a completion ends, and why: the stop-string and EOS accounting every local provider shares.
+
+Providers that see token ids (transformers, vLLM) pass each row of sampled tokens
+through :func:`finish_row`, so ``text``, ``token_ids`` and ``stop_reason`` mean
+the same whichever engine sampled them. Pure Python: the tokenizer is passed in.
 
 The contract (also in the docs):
 
@@ -22,7 +26,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from llmrl_core import Generation
+from llmrl_core.provider import Generation
 
 
 def _decode(tokenizer: Any, ids: list[int]) -> str:
