@@ -50,19 +50,24 @@ class RecordLogprobs(LogitsProcessor):
     def __init__(self, temperature: float, prompt_len: int):
         self.temperature = temperature if temperature > 0 else 1.0
         self.prompt_len = prompt_len
-        self._scaled: torch.Tensor | None = None
+        self._scaled: torch.Tensor | None = None  # this step's logits / T (a reused buffer when T != 1)
         self._lse: torch.Tensor | None = None
-        self.steps: list[torch.Tensor] = []
+        self.steps: list[torch.Tensor] = []  # kept on the device: no sync per step on a GPU
 
     def _collect(self, sampled: torch.Tensor) -> None:
         assert self._scaled is not None and self._lse is not None
         picked = self._scaled.gather(1, sampled[:, None].to(self._scaled.device)).squeeze(1)
-        self.steps.append((picked - self._lse).cpu())
+        self.steps.append(picked - self._lse)
 
     def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
         if self._scaled is not None and input_ids.shape[1] > self.prompt_len:
             self._collect(input_ids[:, -1])
-        self._scaled = scores.float() / self.temperature
+        if self.temperature == 1.0:
+            self._scaled = scores  # transformers' warpers work out of place: this stays the raw logits
+        else:
+            if self._scaled is None or self._scaled.shape != scores.shape or self._scaled is scores:
+                self._scaled = torch.empty_like(scores, dtype=torch.float32)
+            torch.div(scores, self.temperature, out=self._scaled)
         self._lse = torch.logsumexp(self._scaled, dim=-1)
         return scores
 
@@ -73,4 +78,4 @@ class RecordLogprobs(LogitsProcessor):
             self._collect(sequences[:, -1])
         if not self.steps:
             return torch.zeros(sequences.shape[0], 0)
-        return torch.stack(self.steps[:generated], dim=1)
+        return torch.stack(self.steps[:generated], dim=1).float().cpu()
