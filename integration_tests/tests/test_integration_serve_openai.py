@@ -132,3 +132,22 @@ def test_generate_command_prints_completions() -> None:
     rows = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
     assert [r["index"] for r in rows] == [0, 1]
     assert all(r["finish_reason"] in ("stop", "length") and 0 < len(r["token_ids"]) <= 4 for r in rows)
+
+
+def test_completions_batch_prompts_and_n_in_openai_order(served: str) -> None:
+    """Several prompts in one request: choice i is sample i % n of prompt i // n, with ids, logprobs, usage."""
+    import httpx
+
+    body = {"model": "smollm2-135m", "prompt": ["Hello", "The sky is"], "n": 2, "max_tokens": 4, "temperature": 0.9,
+            "seed": 1, "logprobs": 1, "return_token_ids": True}
+    reply = httpx.post(f"{served}/completions", json=body, timeout=300).json()
+    choices = reply["choices"]
+    assert [c["index"] for c in choices] == [0, 1, 2, 3]
+    assert choices[0]["prompt_token_ids"] == choices[1]["prompt_token_ids"] != choices[2]["prompt_token_ids"]
+    for c in choices:
+        assert c["finish_reason"] in ("stop", "length") and 0 < len(c["token_ids"]) <= 4
+        assert c["logprobs"]["tokens"] == [f"token_id:{t}" for t in c["token_ids"]]
+        assert len(c["logprobs"]["token_logprobs"]) == len(c["token_ids"])
+    usage = reply["usage"]
+    assert usage["completion_tokens"] == sum(len(c["token_ids"]) for c in choices)
+    assert usage["prompt_tokens"] == len(choices[0]["prompt_token_ids"]) + len(choices[2]["prompt_token_ids"])
