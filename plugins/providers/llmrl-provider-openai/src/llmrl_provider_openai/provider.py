@@ -135,9 +135,12 @@ def _parse(response: Any, *, n: int, chat: bool, url: str) -> list[Generation]:
             raise bad("a choice without text" if not chat else "a choice without message.content")
         finish = choice.get("finish_reason")
         stop_reason = choice.get("stop_reason")
-        logprobs, token_ids = _logprobs(choice.get("logprobs"), chat)
-        if isinstance(choice.get("token_ids"), list):
-            token_ids = [int(t) for t in choice["token_ids"]]
+        try:
+            logprobs, token_ids = _logprobs(choice.get("logprobs"), chat)
+            if isinstance(choice.get("token_ids"), list):
+                token_ids = [int(t) for t in choice["token_ids"]]
+        except (TypeError, ValueError, AttributeError):
+            raise bad("token ids or logprobs that are not numbers") from None
         gens.append(Generation(
             text=text,
             finish_reason="length" if finish == "length" else "stop",

@@ -121,7 +121,8 @@ class TransformersProvider(LLMProvider):
             bos_token_id=self.model.generation_config.bos_token_id,
         )
         recorder = RecordLogprobs(params.temperature, width)
-        stopper = StopOnStrings(self.tokenizer, params.stop, width, len(batch)) if params.stop else None
+        stops = tuple(s for s in params.stop if s)
+        stopper = StopOnStrings(self.tokenizer, stops, width, len(batch)) if stops else None
         with torch.inference_mode():
             sequences = self.model.generate(
                 input_ids=input_ids.to(self.device), attention_mask=attention.to(self.device),
@@ -133,7 +134,7 @@ class TransformersProvider(LLMProvider):
         generated = sequences[:, width:].tolist()
         return [
             finish_row(
-                self.tokenizer, generated[row], logprobs[row], eos_ids=self.eos_ids, stops=params.stop,
+                self.tokenizer, generated[row], logprobs[row], eos_ids=self.eos_ids, stops=stops,
                 fired_at=stopper.fired_at[row] if stopper else None, prompt_ids=ids,
                 metadata={"truncated": True} if truncated else {},
             )

@@ -59,7 +59,8 @@ class VLLMProvider(LLMProvider):
         self.tokenizer = self.engine.get_tokenizer()
         eos = self.tokenizer.eos_token_id
         self.eos_ids = {eos} if eos is not None else set()
-        self.context_length = int(self.engine.llm_engine.model_config.max_model_len)
+        model_config = getattr(self.engine.llm_engine, "model_config", None)
+        self.context_length = int(getattr(model_config, "max_model_len", 0) or max_model_len or 2**31)
 
     def describe(self) -> dict[str, Any]:
         return {"model": self.model_name, "backend": "cuda", "engine": f"vllm {self._vllm.__version__}",
