@@ -1,16 +1,22 @@
 """The pre-forked worker: runs inside bubblewrap, preloads modules, forks one child per execution.
 
-This file is executed as ``python -I -c <source> <json config>``; it imports only the
-standard library so it does not need llmrl on the sandbox's path.
+Executed as ``python -I -c <source> <json config>``; it imports only the standard library,
+so llmrl need not be importable inside the sandbox.
 
-Per execution the worker forks A; A enters a new user, mount, pid, IPC and UTS namespace
-and forks B, which is pid 1 there. B mounts a fresh tmpfs on /tmp (its working dir) and a
-fresh /proc, sets rlimits, drops every capability, installs the seccomp filter and runs the
-code. When B exits the kernel kills everything left in its pid namespace, so daemons and
-fork bombs die with it. The worker reads B's output with a cap while B runs, kills B at the
-wall-clock deadline, and answers the host with one framed reply.
+At start the worker mounts its own /proc, drops to an unprivileged uid (when started as
+root: that also makes RLIMIT_NPROC count), enters a user namespace of its own, imports the
+preload modules and compiles the seccomp filter once. Per execution it clone()s a child B
+straight into fresh pid, mount, IPC and UTS namespaces: B is pid 1 there, mounts a fresh
+tmpfs on /tmp (its working dir) and a fresh /proc, sets rlimits, drops every capability,
+installs the seccomp filter and runs the code in-process (no interpreter start-up). When B
+exits the kernel kills everything left in its pid namespace, so daemons and fork bombs die
+with it. The worker reads B's output with a cap while B runs, kills B at the wall-clock
+deadline, and answers the host with one framed reply.
 
-Protocol (fds 3 in / 4 out): ``!I`` length + JSON. Reply JSON is followed by the raw
+In ``rlimits-only`` mode there are no namespaces: B is a plain fork in a new session with
+a host temp dir, rlimits and seccomp; daemons that leave its session can survive.
+
+Protocol (fds 3 in / 4 out): ``!I`` length + JSON. The reply JSON is followed by the raw
 stdout and stderr bytes whose lengths it names.
 """
 
