@@ -203,8 +203,9 @@ def child_b(req: dict, out_w: int, err_w: int, workdir: str) -> None:
         else:
             print(exc.code, file=sys.stderr)
             code = 1
-    except BaseException:  # noqa: BLE001 - the code's own exception: report it like python would
-        traceback.print_exc()
+    except BaseException as exc:  # noqa: BLE001 - the code's own exception: report it like python would
+        tb = exc.__traceback__.tb_next if exc.__traceback__ is not None else None  # hide this wrapper's frame
+        traceback.print_exception(type(exc), exc, tb)
         code = 1
     try:
         sys.stdout.flush()
