@@ -167,7 +167,11 @@ class LocalSandbox(Sandbox):
         self._all: list[_Worker] = []
         self._closed = False
         self._host_tmp: str | None = None
+        self._last_error = ""
         self._argv, self._worker_cfg = self._plan()
+        # Workers are started from one long-lived thread: bwrap's --die-with-parent (PR_SET_PDEATHSIG) fires when
+        # the *thread* that forked it ends, so a worker started from a short-lived request thread would die with it.
+        self._spawner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="llmrl-sandbox-spawner")
         try:
             for _ in range(self._n):
                 self._add_worker()
@@ -224,7 +228,7 @@ class LocalSandbox(Sandbox):
         return args, worker_cfg
 
     def _add_worker(self) -> None:
-        worker = _Worker(self._argv, self._worker_cfg, self.config.start_timeout_s)
+        worker = self._spawner.submit(_Worker, self._argv, self._worker_cfg, self.config.start_timeout_s).result()
         with self._lock:
             self._all.append(worker)
         self._idle.put(worker)
@@ -240,7 +244,17 @@ class LocalSandbox(Sandbox):
             try:
                 self._add_worker()
             except SandboxStartError as exc:
+                self._last_error = str(exc)
                 log.error("could not replace a sandbox worker: %s", exc)
+
+    def _take_worker(self) -> _Worker | None:
+        while True:
+            try:
+                return self._idle.get(timeout=0.5)
+            except queue.Empty:
+                with self._lock:
+                    if not self._all:
+                        return None
 
     @property
     def worker_pids(self) -> list[int]:
@@ -265,7 +279,10 @@ class LocalSandbox(Sandbox):
             "code": code, "timeout_s": timeout_s, "memory_mb": memory_mb,
             "files": {k: base64.b64encode(v).decode() for k, v in (files or {}).items()},
         }
-        worker = self._idle.get()
+        worker = self._take_worker()
+        if worker is None:
+            return ExecResult("", f"sandbox error: no worker is left; the last restart failed: {self._last_error}",
+                              None, "sandbox_error", time.monotonic() - start)
         reply = worker.execute(request, time.monotonic() + timeout_s + REPLY_SLACK_S)
         if reply is None:
             self._replace(worker)
@@ -286,6 +303,9 @@ class LocalSandbox(Sandbox):
             workers, self._all = self._all, []
         for worker in workers:
             worker.kill()
+        spawner = getattr(self, "_spawner", None)
+        if spawner is not None:
+            spawner.shutdown(wait=False)
         if self._host_tmp:
             shutil.rmtree(self._host_tmp, ignore_errors=True)
             self._host_tmp = None
