@@ -58,6 +58,19 @@ def descendants(pid: int | None = None) -> set[int]:
     return found
 
 
+def _settled_count(timeout_s: float = 3.0) -> int:
+    """The number of descendants once it stops changing (pools may be forking spare children)."""
+    deadline = time.monotonic() + timeout_s
+    last = len(descendants())
+    while time.monotonic() < deadline:
+        time.sleep(0.1)
+        now = len(descendants())
+        if now == last:
+            return now
+        last = now
+    return last
+
+
 class HostileProgramSuite:
     """Programs an LLM might write by malice or by accident; each must be contained with a clear status.
 
@@ -73,7 +86,7 @@ class HostileProgramSuite:
 
     @pytest.fixture(autouse=True)
     def _contained(self, sandbox: Sandbox) -> Iterator[None]:
-        before = len(descendants()) if self.runs_on_this_host else 0
+        before = _settled_count() if self.runs_on_this_host else 0
         yield
         again = sandbox.run("print(6 * 7)", timeout_s=20)
         assert again.status == "ok" and again.stdout == "42\n", f"the sandbox no longer serves: {again}"

@@ -5,10 +5,12 @@ so llmrl need not be importable inside the sandbox.
 
 At start the worker mounts its own /proc, drops to an unprivileged uid (when started as
 root: that also makes RLIMIT_NPROC count), enters a user namespace of its own, imports the
-preload modules and compiles the seccomp filter once. Per execution it clone()s a child B
-straight into fresh pid, mount, IPC and UTS namespaces: B is pid 1 there, mounts a fresh
-tmpfs on /tmp (its working dir) and a fresh /proc, sets rlimits, drops every capability,
-installs the seccomp filter and runs the code in-process (no interpreter start-up). When B
+preload modules and compiles the seccomp filter once. For each execution it clone()s a child
+B straight into fresh pid, mount, IPC and UTS namespaces - one execution ahead, so the fork
+and the mounts are off the request's critical path: B is pid 1 there, mounts a fresh tmpfs
+on /tmp (its working dir) and a fresh /proc, and waits for its request; then it sets
+rlimits, drops every capability, installs the seccomp filter and runs the code in-process
+(no interpreter start-up). When B
 exits the kernel kills everything left in its pid namespace, so daemons and fork bombs die
 with it. The worker reads B's output with a cap while B runs, kills B at the wall-clock
 deadline, and answers the host with one framed reply.
@@ -134,8 +136,7 @@ def drop_capabilities() -> None:
     class Data(ctypes.Structure):
         _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
 
-    for cap in range(64):  # the bounding set, so nothing regains a capability later
-        libc.prctl(24, cap, 0, 0, 0)  # PR_CAPBSET_DROP; EINVAL past the last cap is fine
+    # The bounding set can stay: with no_new_privs set next, execve cannot grant capabilities back.
     _check(libc.capset(ctypes.byref(Header(0x20080522, 0)), ctypes.byref((Data * 2)())), "capset")
 
 
@@ -146,35 +147,27 @@ def safe_path(rel: str) -> str:
     return norm
 
 
-def child_b(req: dict, out_w: int, err_w: int, workdir: str) -> None:
-    """pid 1 of a fresh namespace (or a new session in rlimits-only mode): set up, then exec the code."""
+def child_b(req_r: int, out_w: int, err_w: int, workdir: str) -> None:
+    """pid 1 of a fresh namespace (or a new session in rlimits-only mode): lock down, wait for the code, run it.
+
+    Everything that does not depend on the request happens before it arrives, off its critical path.
+    """
     os.setsid()
     if CFG["namespaces"]:
         mount("none", "/", None, MS_REC | MS_PRIVATE)
         mount("tmpfs", workdir, "tmpfs", MS_NOSUID | MS_NODEV, f"size={CFG['tmp_size_mb']}m,mode=0777")
         mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
     os.chdir(workdir)
-    for rel, b64 in (req.get("files") or {}).items():
-        import base64
-
-        path = os.path.join(workdir, safe_path(rel))
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "wb") as fh:
-            fh.write(base64.b64decode(b64))
-    timeout = float(req["timeout_s"])
-    cpu = max(1, math.ceil(timeout)) + 1
-    mem = CFG["base_vm_bytes"] + int(req["memory_mb"]) * (1 << 20)
-    resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
     resource.setrlimit(resource.RLIMIT_NPROC, (CFG["max_processes"], CFG["max_processes"]))
     resource.setrlimit(resource.RLIMIT_FSIZE, (CFG["max_file_bytes"], CFG["max_file_bytes"]))
-    resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     null = os.open("/dev/null", os.O_RDONLY)
     os.dup2(null, 0)
     os.dup2(out_w, 1)
     os.dup2(err_w, 2)
-    os.closerange(3, 65536)
+    os.dup2(req_r, 3)
+    os.closerange(4, 65536)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
     if CFG["namespaces"]:
         drop_capabilities()
     _check(libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
@@ -191,6 +184,21 @@ def child_b(req: dict, out_w: int, err_w: int, workdir: str) -> None:
                                   line_buffering=True)
     sys.argv = ["-c"]
     sys.path = [p for p in sys.path if p]  # no cwd on the path: files the code writes are not importable by accident
+    req = recv(3)  # locked down and waiting
+    os.close(3)
+    if req is None:
+        os._exit(0)
+    for rel, b64 in (req.get("files") or {}).items():
+        import base64
+
+        path = os.path.join(workdir, safe_path(rel))
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as fh:
+            fh.write(base64.b64decode(b64))
+    cpu = max(1, math.ceil(float(req["timeout_s"]))) + 1
+    mem = CFG["base_vm_bytes"] + int(req["memory_mb"]) * (1 << 20)
+    resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
     code = 0
     try:
         compiled = compile(req["code"], "<code>", "exec")
@@ -215,51 +223,92 @@ def child_b(req: dict, out_w: int, err_w: int, workdir: str) -> None:
     os._exit(code)
 
 
-def spawn(req: dict, out_w: int, err_w: int, workdir: str) -> int:
-    """Fork B: with namespaces, one raw clone() straight into fresh pid, mount, IPC and UTS namespaces."""
-    if CFG["namespaces"]:
-        flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | signal.SIGCHLD
-        pyapi.PyOS_BeforeFork()
-        pid = pylibc.syscall(SYS_CLONE, ctypes.c_ulong(flags), None, None, None, None)
-        errno = ctypes.get_errno()
-        if pid == 0:
-            pyapi.PyOS_AfterFork_Child()
+class Child:
+    """A forked child set up and waiting for its one request."""
+
+    def __init__(self) -> None:
+        self.workdir = "/tmp"
+        if not CFG["namespaces"]:
+            import tempfile
+
+            self.workdir = tempfile.mkdtemp(prefix="llmrl-run-", dir=CFG["host_tmp"])
+        self.out_r, out_w = os.pipe()
+        self.err_r, err_w = os.pipe()
+        req_r, self.req_w = os.pipe()
+        self.pid = self._fork(req_r, out_w, err_w)
+        for fd in (out_w, err_w, req_r):
+            os.close(fd)
+        for fd in (self.out_r, self.err_r):
+            os.set_blocking(fd, False)
+        self.pidfd = os.pidfd_open(self.pid)
+
+    def _fork(self, req_r: int, out_w: int, err_w: int) -> int:
+        """With namespaces, one raw clone() straight into fresh pid, mount, IPC and UTS namespaces."""
+        if CFG["namespaces"]:
+            flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS | signal.SIGCHLD
+            pyapi.PyOS_BeforeFork()
+            pid = pylibc.syscall(SYS_CLONE, ctypes.c_ulong(flags), None, None, None, None)
+            errno = ctypes.get_errno()
+            if pid == 0:
+                pyapi.PyOS_AfterFork_Child()
+            else:
+                pyapi.PyOS_AfterFork_Parent()
+            if pid < 0:
+                raise OSError(errno, f"clone: {os.strerror(errno)}")
         else:
-            pyapi.PyOS_AfterFork_Parent()
-        if pid < 0:
-            raise OSError(errno, f"clone: {os.strerror(errno)}")
-    else:
-        pid = os.fork()
-    if pid == 0:
-        try:
-            child_b(req, out_w, err_w, workdir)
-        except BaseException:  # noqa: BLE001
+            pid = os.fork()
+        if pid == 0:
             try:
-                os.write(err_w, ("sandbox setup failed: " + traceback.format_exc()).encode())
-            finally:
-                os._exit(EXIT_SETUP_FAILED)
-    return pid
+                for fd in (self.out_r, self.err_r, self.req_w, 3, 4):
+                    os.close(fd)
+                child_b(req_r, out_w, err_w, self.workdir)
+            except BaseException:  # noqa: BLE001
+                message = ("sandbox setup failed: " + traceback.format_exc()).encode()
+                try:
+                    os.write(err_w, message)
+                except OSError:  # err_w was already moved to fd 2
+                    os.write(2, message)
+                finally:
+                    os._exit(EXIT_SETUP_FAILED)
+        return pid
+
+    def discard(self) -> None:
+        kill_tree(self.pid)
+        os.waitpid(self.pid, 0)
+        self.close_fds()
+
+    def close_fds(self) -> None:
+        for fd in (self.out_r, self.err_r, self.pidfd, self.req_w):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        if not CFG["namespaces"]:
+            import shutil
+
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+NEXT: Child | None = None
 
 
 # --- the worker loop -----------------------------------------------------------------------
 
 def execute(req: dict) -> tuple[dict, bytes, bytes]:
+    global NEXT
     start = time.monotonic()
     timeout = float(req["timeout_s"])
     limit = int(CFG["output_limit_bytes"])
-    workdir = "/tmp"
-    if not CFG["namespaces"]:
-        import tempfile
-
-        workdir = tempfile.mkdtemp(prefix="llmrl-run-", dir=CFG["host_tmp"])
-    out_r, out_w = os.pipe()
-    err_r, err_w = os.pipe()
-    for fd in (out_r, err_r):
-        os.set_blocking(fd, False)
-    b = spawn(req, out_w, err_w, workdir)
-    os.close(out_w)
-    os.close(err_w)
-    pidfd = os.pidfd_open(b)
+    child, NEXT = NEXT, None
+    if child is None:
+        child = Child()
+    try:
+        send(child.req_w, req)
+    except OSError:  # the waiting child died (killed from outside?): fork a fresh one
+        child.discard()
+        child = Child()
+        send(child.req_w, req)
+    b, out_r, err_r, pidfd = child.pid, child.out_r, child.err_r, child.pidfd
     bufs = {out_r: bytearray(), err_r: bytearray()}
     b_status = None
     status, truncated = None, False
@@ -297,13 +346,8 @@ def execute(req: dict) -> tuple[dict, bytes, bytes]:
         kill_tree(b)
     if b_status is None:
         b_status = os.waitpid(b, 0)[1]
-    for fd in (out_r, err_r, pidfd):
-        os.close(fd)
+    child.close_fds()
     reap_orphans()
-    if not CFG["namespaces"]:
-        import shutil
-
-        shutil.rmtree(workdir, ignore_errors=True)
     out, err = bytes(bufs[out_r]), bytes(bufs[err_r])
     if truncated:
         keep = max(0, limit - len(err))
@@ -387,7 +431,7 @@ def vm_size() -> int:
 
 
 def main() -> None:
-    global SECCOMP
+    global SECCOMP, NEXT
     CFG.update(json.loads(sys.argv[1]))
     null = os.open("/dev/null", os.O_RDWR)
     os.dup2(0, 3)
@@ -426,6 +470,7 @@ def main() -> None:
     gc.collect()
     gc.freeze()  # forked children then do not touch (copy) the preloaded objects' pages
     CFG["base_vm_bytes"] = vm_size()
+    NEXT = Child()
     send(4, {"ready": True, "failed_preloads": failed, "base_vm_bytes": CFG["base_vm_bytes"], "pid": os.getpid()})
     while True:
         req = recv(3)
@@ -438,6 +483,7 @@ def main() -> None:
                                 "stdout_len": 0, "stderr_len": 0}, b"", traceback.format_exc().encode()
             header["stderr_len"] = len(err)
         send(4, header, out, err)
+        NEXT = Child()  # fork the next child now, while the host is busy with this reply
 
 
 if __name__ == "__main__":

@@ -273,6 +273,10 @@ class LocalSandbox(Sandbox):
             return ExecResult("", f"refused: the request is {size} bytes, over the sandbox's bound of "
                               f"{self.config.max_request_bytes} bytes (max_request_bytes); send less code/files or "
                               "raise the bound", None, "error", time.monotonic() - start)
+        for rel in files or {}:
+            norm = os.path.normpath(rel)
+            if os.path.isabs(norm) or norm == "." or norm.startswith(".."):
+                raise ValueError(f"file name {rel!r} must be a relative path inside the working directory")
         if timeout_s <= 0 or memory_mb <= 0:
             raise ValueError(f"timeout_s and memory_mb must be positive, got {timeout_s} and {memory_mb}")
         request = {
