@@ -110,10 +110,13 @@ def main() -> None:
         cpu_per_exec_ms = 1e3 * (tree_cpu_s(sb.worker_pids) + host_cpu_s() - cpu0) / n_many
         assert [r.stdout for r in results] == [f"{i * i}\n" for i in range(n_many)]
     n_ref_many = max(50, n_many // 5)
+    c0 = os.times()
     t = time.perf_counter()
     with ThreadPoolExecutor(args.workers) as pool:
         list(pool.map(cold, codes[:n_ref_many]))
     ref_many_s = time.perf_counter() - t
+    c1 = os.times()
+    ref_cpu_ms = 1e3 * (c1.children_user + c1.children_system - c0.children_user - c0.children_system) / n_ref_many
     throughput, ref_throughput = n_many / many_s, n_ref_many / ref_many_s
 
     print(f"\nlatency over {n_lat} isolated / {n_ref} subprocess runs (ms)")
@@ -125,7 +128,8 @@ def main() -> None:
           f"{ref_throughput:.0f} exec/s ({throughput / ref_throughput:.1f}x); sandbox start-up {startup:.2f} s; "
           f"load average at end {os.getloadavg()[0]:.1f}")
     print(f"CPU time per execution in run_many (host + workers + children, load-independent): {cpu_per_exec_ms:.2f} ms"
-          f" -> at most {1e3 * (os.cpu_count() or 1) / cpu_per_exec_ms:.0f} exec/s on {os.cpu_count()} idle cores")
+          f" -> at most {1e3 * (os.cpu_count() or 1) / cpu_per_exec_ms:.0f} exec/s on {os.cpu_count()} idle cores;"
+          f" a cold subprocess costs {ref_cpu_ms:.2f} ms CPU ({ref_cpu_ms / cpu_per_exec_ms:.1f}x)")
     print(json.dumps({
         "print_isolated_median_ms": round(rows["print(1)"]["isolated_median_ms"], 2),
         "print_isolated_p99_ms": round(rows["print(1)"]["isolated_p99_ms"], 2),
@@ -136,6 +140,8 @@ def main() -> None:
         "run_many_exec_per_s": round(throughput, 1),
         "run_many_ratio_vs_subprocess": round(throughput / ref_throughput, 2),
         "cpu_ms_per_exec": round(cpu_per_exec_ms, 2),
+        "subprocess_cpu_ms_per_exec": round(ref_cpu_ms, 2),
+        "cpu_ratio_vs_subprocess": round(ref_cpu_ms / cpu_per_exec_ms, 2),
         "workers": args.workers, "cpus": os.cpu_count(), "load_avg_start": round(load[0], 2), "quick": args.quick,
     }))
 
