@@ -156,7 +156,12 @@ def child_b(req_r: int, out_w: int, err_w: int, workdir: str) -> None:
     if CFG["namespaces"]:
         mount("none", "/", None, MS_REC | MS_PRIVATE)
         mount("tmpfs", workdir, "tmpfs", MS_NOSUID | MS_NODEV, f"size={CFG['tmp_size_mb']}m,mode=0777")
-        mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+        try:
+            mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+        except PermissionError:
+            # Unprivileged bwrap covers parts of its /proc, and the kernel then refuses a new proc in a user
+            # namespace ("too revealing"). Hide the worker's /proc instead: the code sees an empty one.
+            mount("tmpfs", "/proc", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | 1, "size=4k,mode=0555")  # 1 = RDONLY
     os.chdir(workdir)
     resource.setrlimit(resource.RLIMIT_NPROC, (CFG["max_processes"], CFG["max_processes"]))
     resource.setrlimit(resource.RLIMIT_FSIZE, (CFG["max_file_bytes"], CFG["max_file_bytes"]))

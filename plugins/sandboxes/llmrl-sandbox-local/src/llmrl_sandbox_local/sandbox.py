@@ -204,7 +204,7 @@ class LocalSandbox(Sandbox):
         bwrap = shutil.which("bwrap")
         if bwrap is None:
             raise SandboxStartError(f"the local sandbox needs bubblewrap (bwrap), which is not on PATH. {FIX_BWRAP}")
-        worker_cfg.update(namespaces=True, mount_proc=True)
+        worker_cfg.update(namespaces=True, mount_proc=root)
         args = [bwrap, "--die-with-parent", "--new-session", "--clearenv", "--unshare-ipc", "--unshare-pid",
                 "--unshare-net", "--unshare-uts", "--unshare-cgroup-try", "--hostname", "sandbox"]
         if root:
@@ -212,7 +212,7 @@ class LocalSandbox(Sandbox):
             # which clears every capability (and makes RLIMIT_NPROC count, which it does not for root).
             args += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--cap-add", "CAP_SYS_ADMIN"]
         else:
-            args += ["--unshare-user", "--cap-add", "CAP_SYS_ADMIN"]
+            args += ["--unshare-user", "--proc", "/proc"]
         args += _root_binds()
         shown = {"/usr"}
         for path in [sys.base_prefix, sys.prefix, os.path.dirname(os.path.realpath(python)), *cfg.extra_ro_paths]:
@@ -222,7 +222,7 @@ class LocalSandbox(Sandbox):
                 shown.add(path)
         if sys.prefix != os.path.realpath(sys.prefix):  # keep the venv reachable under its own name
             args += [*_parents(sys.prefix), "--ro-bind", os.path.realpath(sys.prefix), sys.prefix]
-        args += ["--dev", "/dev", "--dir", "/proc", "--tmpfs", "/tmp", "--chdir", "/tmp",
+        args += ["--dev", "/dev", *(["--dir", "/proc"] if root else []), "--tmpfs", "/tmp", "--chdir", "/tmp",
                  "--setenv", "PATH", SANDBOX_ENV["PATH"], "--setenv", "LANG", "C.UTF-8", "--",
                  python, "-I", "-c", WORKER_SOURCE]
         return args, worker_cfg
