@@ -91,3 +91,14 @@ def test_code_sees_a_clean_identity(one_worker) -> None:
     code = "import os, socket\nprint(os.getpid(), os.getuid(), socket.gethostname(), sorted(os.listdir('/proc'))[:1])"
     pid, uid, host, procs = one_worker.run(code).stdout.split(maxsplit=3)
     assert pid == "1" and uid != "0" and host == "sandbox"
+
+
+def test_code_is_routed_to_the_tier_that_preloaded_its_modules() -> None:
+    with get_sandbox("local", workers=1) as sb:  # default tiers: [math, numpy] and [math, numpy, sympy]
+        assert len(sb.worker_pids) == 2
+        light = sb.run("import sys\nprint('numpy' in sys.modules, 'sympy' in sys.modules)")
+        assert light.stdout == "True False\n"
+        heavy = sb.run("import sys  # uses sympy\nprint('sympy' in sys.modules)")
+        assert heavy.stdout == "True\n"
+        hidden = sb.run("m = __import__('sym' + 'py')\nprint(m.Integer(2) + 1)", timeout_s=60)
+        assert hidden.stdout == "3\n"  # a light worker still runs it, importing sympy itself

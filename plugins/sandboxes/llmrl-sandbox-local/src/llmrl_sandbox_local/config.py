@@ -19,10 +19,15 @@ class LocalSandboxConfig(BaseModel):
         description="'bwrap': namespaces + seccomp + rlimits (the default). 'rlimits-only': NO namespaces - the code "
         "sees the host's network and files; only rlimits, seccomp and a private tmp dir. Opt in only for trusted code.",
     )
-    workers: int | None = Field(None, ge=1, le=256, description="Pre-forked workers (None: one per CPU core).")
+    workers: int | None = Field(None, ge=1, le=256, description="Pre-forked workers per tier (None: one per CPU core).")
     preload: list[str] = Field(
         default_factory=lambda: ["math", "numpy", "sympy"],
         description="Modules each worker imports once, so executions do not pay for them.",
+    )
+    light_preload: list[str] | None = Field(
+        default_factory=lambda: ["math", "numpy"],
+        description="A second, lighter tier of workers with only these modules: code that names none of the other "
+        "preload modules (e.g. sympy) runs there, where a fork is ~3x cheaper. None: one tier.",
     )
     output_limit_bytes: int = Field(1 << 20, ge=1024, description="stdout + stderr kept per execution; more -> output_limit.")
     max_request_bytes: int = Field(4 << 20, ge=1024, description="Code + files accepted per execution; more is refused.")

@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import queue
+import re
 import select
 import shutil
 import struct
@@ -93,6 +94,7 @@ class _Worker:
             self.kill()
             raise SandboxStartError(f"a sandbox worker failed to start: {detail or 'no output'}. {FIX_BWRAP}")
         self.info = hello
+        self.tier = 0
         if hello.get("failed_preloads"):
             log.warning("sandbox worker could not preload %s", hello["failed_preloads"])
 
@@ -163,18 +165,26 @@ class LocalSandbox(Sandbox):
         cfg = self.config
         self._n = cfg.workers or os.cpu_count() or 1
         self._lock = threading.Lock()
-        self._idle: queue.Queue[_Worker] = queue.Queue()
         self._all: list[_Worker] = []
         self._closed = False
         self._host_tmp: str | None = None
         self._last_error = ""
-        self._argv, self._worker_cfg = self._plan()
+        self._argv, worker_cfg = self._plan()
+        # Tiers: forking a worker that holds sympy costs ~3x more than one with numpy only (its page tables are
+        # bigger), so code that does not mention a module of the heavy tier goes to workers without it.
+        light = [m for m in (cfg.light_preload or []) if m in cfg.preload]
+        tiers = [cfg.preload] if cfg.light_preload is None or set(light) == set(cfg.preload) else [light, cfg.preload]
+        self._heavy = re.compile(r"\b(" + "|".join(re.escape(m.split(".")[0]) for m in cfg.preload if m not in light)
+                                 + r")\b") if len(tiers) == 2 else None
+        self._tier_cfgs = [{**worker_cfg, "preload": list(t)} for t in tiers]
+        self._idle: list[queue.Queue[_Worker]] = [queue.Queue() for _ in tiers]
         # Workers are started from one long-lived thread: bwrap's --die-with-parent (PR_SET_PDEATHSIG) fires when
         # the *thread* that forked it ends, so a worker started from a short-lived request thread would die with it.
         self._spawner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="llmrl-sandbox-spawner")
         try:
-            for _ in range(self._n):
-                self._add_worker()
+            for tier in range(len(tiers)):
+                for _ in range(self._n):
+                    self._add_worker(tier)
         except BaseException:
             self.close()
             raise
@@ -227,11 +237,12 @@ class LocalSandbox(Sandbox):
                  python, "-I", "-c", WORKER_SOURCE]
         return args, worker_cfg
 
-    def _add_worker(self) -> None:
-        worker = self._spawner.submit(_Worker, self._argv, self._worker_cfg, self.config.start_timeout_s).result()
+    def _add_worker(self, tier: int) -> None:
+        worker = self._spawner.submit(_Worker, self._argv, self._tier_cfgs[tier], self.config.start_timeout_s).result()
+        worker.tier = tier
         with self._lock:
             self._all.append(worker)
-        self._idle.put(worker)
+        self._idle[tier].put(worker)
 
     def _replace(self, worker: _Worker) -> None:
         with self._lock:
@@ -242,18 +253,19 @@ class LocalSandbox(Sandbox):
         worker.kill()
         if not self._closed:
             try:
-                self._add_worker()
+                self._add_worker(worker.tier)
             except SandboxStartError as exc:
                 self._last_error = str(exc)
                 log.error("could not replace a sandbox worker: %s", exc)
 
-    def _take_worker(self) -> _Worker | None:
+    def _take_worker(self, code: str) -> _Worker | None:
+        tier = 1 if self._heavy is not None and self._heavy.search(code) else 0
         while True:
             try:
-                return self._idle.get(timeout=0.5)
+                return self._idle[tier].get(timeout=0.5)
             except queue.Empty:
                 with self._lock:
-                    if not self._all:
+                    if not any(w.tier == tier for w in self._all):
                         return None
 
     @property
@@ -283,7 +295,7 @@ class LocalSandbox(Sandbox):
             "code": code, "timeout_s": timeout_s, "memory_mb": memory_mb,
             "files": {k: base64.b64encode(v).decode() for k, v in (files or {}).items()},
         }
-        worker = self._take_worker()
+        worker = self._take_worker(code)
         if worker is None:
             return ExecResult("", f"sandbox error: no worker is left; the last restart failed: {self._last_error}",
                               None, "sandbox_error", time.monotonic() - start)
@@ -292,13 +304,13 @@ class LocalSandbox(Sandbox):
             self._replace(worker)
             return ExecResult("", "sandbox error: the worker died or stopped answering; it was replaced",
                               None, "sandbox_error", time.monotonic() - start)
-        self._idle.put(worker)
+        self._idle[worker.tier].put(worker)
         header, out, err = reply
         return ExecResult(out.decode("utf-8", "replace"), err.decode("utf-8", "replace"), header["exit_code"],
                           header["status"], time.monotonic() - start)
 
     def run_many(self, codes: list[str], *, timeout_s: float = 10.0, memory_mb: int = 512) -> list[ExecResult]:
-        with ThreadPoolExecutor(max_workers=self._n) as pool:
+        with ThreadPoolExecutor(max_workers=self._n * len(self._idle)) as pool:
             return list(pool.map(lambda c: self.run(c, timeout_s=timeout_s, memory_mb=memory_mb), codes))
 
     def close(self) -> None:
