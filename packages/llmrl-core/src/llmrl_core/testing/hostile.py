@@ -311,7 +311,7 @@ class HostileProgramSuite:
         plant = (
             "import os, sys, numpy, builtins\n"
             "for path in ['/tmp/llmrl_state', '/dev/shm/llmrl_state', os.path.expanduser('~/llmrl_state'),\n"
-            "             'llmrl_state']:\n"
+            "             'llmrl_state', '/llmrl_state', '/dev/llmrl_state']:\n"
             "    try:\n"
             "        open(path, 'w').write('x')\n"
             "    except Exception:\n"
@@ -325,7 +325,7 @@ class HostileProgramSuite:
         probe = (
             "import os, sys, numpy, builtins\n"
             "found = [p for p in ['/tmp/llmrl_state', '/dev/shm/llmrl_state', os.path.expanduser('~/llmrl_state'),\n"
-            "                     'llmrl_state'] if os.path.exists(p)]\n"
+            "                     'llmrl_state', '/llmrl_state', '/dev/llmrl_state'] if os.path.exists(p)]\n"
             "found += [n for n, ok in [('numpy', hasattr(numpy, 'LLMRL_STATE')), ('builtins', hasattr(builtins,\n"
             "          'LLMRL_STATE')), ('modules', 'llmrl_state' in sys.modules), ('env', 'LLMRL_STATE' in os.environ)] if ok]\n"
             "print('found', found)\n"

@@ -156,6 +156,8 @@ def child_b(req_r: int, out_w: int, err_w: int, workdir: str) -> None:
     if CFG["namespaces"]:
         mount("none", "/", None, MS_REC | MS_PRIVATE)
         mount("tmpfs", workdir, "tmpfs", MS_NOSUID | MS_NODEV, f"size={CFG['tmp_size_mb']}m,mode=0777")
+        if os.path.isdir("/dev/shm"):  # a private one too (multiprocessing needs it); bwrap's /dev is read-only
+            mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, f"size={CFG['tmp_size_mb']}m,mode=1777")
         try:
             mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
         except PermissionError:

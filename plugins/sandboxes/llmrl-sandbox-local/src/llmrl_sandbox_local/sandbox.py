@@ -233,6 +233,7 @@ class LocalSandbox(Sandbox):
         if sys.prefix != os.path.realpath(sys.prefix):  # keep the venv reachable under its own name
             args += [*_parents(sys.prefix), "--ro-bind", os.path.realpath(sys.prefix), sys.prefix]
         args += ["--dev", "/dev", *(["--dir", "/proc"] if root else []), "--tmpfs", "/tmp", "--chdir", "/tmp",
+                 "--remount-ro", "/dev", "--remount-ro", "/",  # nothing but the per-run tmpfs is writable
                  "--setenv", "PATH", SANDBOX_ENV["PATH"], "--setenv", "LANG", "C.UTF-8", "--",
                  python, "-I", "-c", WORKER_SOURCE]
         return args, worker_cfg
