@@ -6,14 +6,14 @@ so llmrl need not be importable inside the sandbox.
 At start the worker mounts its own /proc, drops to an unprivileged uid (when started as
 root: that also makes RLIMIT_NPROC count), enters a user namespace of its own, imports the
 preload modules and compiles the seccomp filter once. For each execution it clone()s a child
-B straight into fresh pid, mount, IPC and UTS namespaces - one execution ahead, so the fork
-and the mounts are off the request's critical path: B is pid 1 there, mounts a fresh tmpfs
-on /tmp (its working dir) and a fresh /proc, and waits for its request; then it sets
-rlimits, drops every capability, installs the seccomp filter and runs the code in-process
-(no interpreter start-up). When B
-exits the kernel kills everything left in its pid namespace, so daemons and fork bombs die
-with it. The worker reads B's output with a cap while B runs, kills B at the wall-clock
-deadline, and answers the host with one framed reply.
+B straight into fresh pid, mount, IPC and UTS namespaces, one execution ahead: B is pid 1
+there, mounts a fresh tmpfs on /tmp (its working dir), /dev/shm and /proc, sets the rlimits
+that do not depend on the request, drops every capability, installs the seccomp filter and
+only then waits for its request - so all of that is off the request's critical path. With the
+request it writes the files, sets the CPU and memory limits and runs the code in-process (no
+interpreter start-up). When B exits the kernel kills everything left in its pid namespace, so
+daemons and fork bombs die with it. The worker reads B's output with a cap while B runs,
+kills B at the wall-clock deadline, and answers the host with one framed reply.
 
 In ``rlimits-only`` mode there are no namespaces: B is a plain fork in a new session with
 a host temp dir, rlimits and seccomp; daemons that leave its session can survive.
@@ -477,6 +477,8 @@ def main() -> None:
     gc.collect()
     gc.freeze()  # forked children then do not touch (copy) the preloaded objects' pages
     CFG["base_vm_bytes"] = vm_size()
+    if CFG["namespaces"] and SYS_CLONE is None:
+        raise OSError(f"the local sandbox supports x86_64 and aarch64, not {os.uname().machine}")
     NEXT = Child()
     send(4, {"ready": True, "failed_preloads": failed, "base_vm_bytes": CFG["base_vm_bytes"], "pid": os.getpid()})
     while True:
@@ -490,7 +492,10 @@ def main() -> None:
                                 "stdout_len": 0, "stderr_len": 0}, b"", traceback.format_exc().encode()
             header["stderr_len"] = len(err)
         send(4, header, out, err)
-        NEXT = Child()  # fork the next child now, while the host is busy with this reply
+        try:
+            NEXT = Child()  # fork the next child now, while the host is busy with this reply
+        except OSError:
+            NEXT = None  # e.g. EAGAIN under pressure: execute() forks one when the request comes
 
 
 if __name__ == "__main__":
