@@ -65,6 +65,13 @@ def test_ping(fusion) -> None:
     assert fusion.ping()
 
 
+def test_memory_limit_is_sent_to_an_llmrl_server(fusion) -> None:
+    fusion.run("print(1)")
+    assert fusion._send_memory is True
+    result = fusion.run("blob = bytearray(700 * 1024 ** 2)\nprint(len(blob) > 0)", memory_mb=900)
+    assert result.status == "ok", result  # over the server's 512 MB default: the limit did travel
+
+
 def test_raw_fusion_response_shape(server_url) -> None:
     status, body = _post(server_url, json.dumps({"code": "print(7)", "language": "python", "run_timeout": 5}).encode())
     assert status == 200
@@ -170,10 +177,14 @@ def test_retries_5xx_then_succeeds_against_a_scripted_flaky_server() -> None:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         url = f"http://127.0.0.1:{server.server_address[1]}"
-        with get_sandbox("fusion", endpoint=url, retries=2, retry_backoff_s=0.01) as sb:
+        with get_sandbox("fusion", endpoint=url, retries=2, retry_backoff_s=0.01, send_memory_limit=True) as sb:
             result = sb.run("print(1 + 2)", timeout_s=4, memory_mb=300)
         assert result.status == "ok" and result.stdout == "3\n"
         assert len(seen) == 3 and seen[0]["run_timeout"] == 4 and seen[0]["memory_limit_MB"] == 300
+        seen.clear()
+        with get_sandbox("fusion", endpoint=url) as sb:  # auto: this is not an llmrl server
+            sb.run("print(1 + 2)", memory_mb=300)
+        assert "memory_limit_MB" not in seen[0]
         seen.clear()
         answers[2] = (503, b"still overloaded")
         with get_sandbox("fusion", endpoint=url, retries=1, retry_backoff_s=0.01) as sb:

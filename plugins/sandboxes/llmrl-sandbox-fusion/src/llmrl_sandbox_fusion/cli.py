@@ -34,7 +34,14 @@ def serve(
 
     from llmrl_sandbox_fusion.server import make_server
 
+    import signal
+
     log = logging.getLogger("llmrl_sandbox_fusion")
+
+    def _stop(*_: object) -> None:
+        raise KeyboardInterrupt  # SIGTERM stops the server cleanly, like Ctrl-C
+
+    signal.signal(signal.SIGTERM, _stop)
     with get_sandbox(sandbox, **_sandbox_config(option)) as sb:
         server = make_server(sb, host, port, max_body_bytes)
         # The first line is for scripts and tests that start the server with --port 0.

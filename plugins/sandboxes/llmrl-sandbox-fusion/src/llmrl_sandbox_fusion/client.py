@@ -43,6 +43,7 @@ class FusionSandbox(Sandbox):
         self._slots = threading.BoundedSemaphore(self.config.max_concurrency)
         self._local = threading.local()
         self._lock = threading.Lock()
+        self._send_memory = self.config.send_memory_limit
         self.failures: Counter[str] = Counter()
         """Failed executions by cause (e.g. 'HTTP 503', 'ConnectionRefusedError'); never silently dropped."""
 
@@ -83,8 +84,10 @@ class FusionSandbox(Sandbox):
     def run(self, code: str, *, timeout_s: float = 10.0, memory_mb: int = 512,
             files: dict[str, bytes] | None = None) -> ExecResult:
         start = time.monotonic()
+        if self._send_memory is None:
+            self._send_memory = self._is_llmrl_server()
         body = json.dumps(build_request(code, timeout_s=timeout_s, files=files,
-                                        memory_mb=memory_mb if self.config.send_memory_limit else None)).encode()
+                                        memory_mb=memory_mb if self._send_memory else None)).encode()
         timeout = timeout_s + self.config.request_slack_s
         last = ""
         with self._slots:
@@ -124,6 +127,18 @@ class FusionSandbox(Sandbox):
     def run_many(self, codes: list[str], *, timeout_s: float = 10.0, memory_mb: int = 512) -> list[ExecResult]:
         with ThreadPoolExecutor(max_workers=self.config.max_concurrency) as pool:
             return list(pool.map(lambda c: self.run(c, timeout_s=timeout_s, memory_mb=memory_mb), codes))
+
+    def _is_llmrl_server(self) -> bool | None:
+        """Whether the endpoint is `llmrl sandbox serve` (None when it cannot be reached: ask again next time)."""
+        try:
+            conn = http.client.HTTPConnection(self._parts.hostname, self._parts.port, timeout=5)
+            conn.request("GET", "/v1/ping")
+            resp = conn.getresponse()
+            resp.read()
+            conn.close()
+            return (resp.getheader("Server") or "").startswith("llmrl-sandbox")
+        except (OSError, http.client.HTTPException):
+            return None
 
     def ping(self, timeout: float = 5.0) -> bool:
         """True if the server answers ``GET /v1/ping``."""

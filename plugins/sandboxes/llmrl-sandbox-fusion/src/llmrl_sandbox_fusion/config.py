@@ -18,5 +18,6 @@ class FusionSandboxConfig(BaseModel):
     retries: int = Field(2, ge=0, description="Extra attempts after a connection error, a timeout or an HTTP 5xx.")
     retry_backoff_s: float = Field(0.5, ge=0, description="Wait before retry k: backoff * 2**k seconds.")
     request_slack_s: float = Field(10.0, gt=0, description="HTTP timeout = the code's timeout + this.")
-    send_memory_limit: bool = Field(True, description="Send memory_limit_MB (Fusion's own default 1024 MB breaks "
-                                    "numpy's threads there; our server handles it).")
+    send_memory_limit: bool | None = Field(
+        None, description="Send memory_limit_MB. None: only to an `llmrl sandbox serve` server (recognised by its "
+        "Server header); the public Fusion server's memory limit also caps the stack and breaks numpy's threads.")

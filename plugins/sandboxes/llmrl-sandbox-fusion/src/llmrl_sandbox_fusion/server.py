@@ -35,9 +35,13 @@ class FusionServer(ThreadingHTTPServer):
         return f"http://{host}:{port}"
 
 
+SERVER_NAME = "llmrl-sandbox"
+
+
 class _Handler(BaseHTTPRequestHandler):
     server: FusionServer
     protocol_version = "HTTP/1.1"
+    server_version = SERVER_NAME  # lets our client know it may send memory_limit_MB
 
     def log_message(self, fmt: str, *args: Any) -> None:
         log.debug("%s " + fmt, self.client_address[0], *args)
