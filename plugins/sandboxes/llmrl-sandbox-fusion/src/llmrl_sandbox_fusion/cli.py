@@ -29,12 +29,11 @@ def serve(
 ) -> None:
     """Serve the Sandbox Fusion API (POST /run_code, GET /v1/ping) backed by an llmrl sandbox."""
     import logging
+    import signal
 
     from llmrl_core import get_sandbox
 
     from llmrl_sandbox_fusion.server import make_server
-
-    import signal
 
     log = logging.getLogger("llmrl_sandbox_fusion")
 
