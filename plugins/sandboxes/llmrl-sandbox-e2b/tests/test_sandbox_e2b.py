@@ -31,15 +31,23 @@ class TestE2BConformance(SandboxConformance):
         return e2b_sandbox
 
 
+@pytest.fixture(scope="module")
+def e2b_fresh_sandbox():
+    with get_sandbox("e2b", pool_size=2, fresh_sandbox_per_run=True) as sandbox:
+        yield sandbox
+
+
 @needs_key
 class TestE2BHostile(HostileProgramSuite):
+    """Hostile programs need a fresh remote sandbox per run: a pooled VM keeps files written outside the run dir."""
+
     runs_on_this_host = False
     enforces_memory_limit = False
     timeout_slack_s = 15.0
 
     @pytest.fixture
-    def sandbox(self, e2b_sandbox):
-        return e2b_sandbox
+    def sandbox(self, e2b_fresh_sandbox):
+        return e2b_fresh_sandbox
 
 
 # --- a test double of the E2B SDK's sandbox object (the real cloud needs credentials) --------------
@@ -144,6 +152,14 @@ def test_output_cap_with_e2b_test_double() -> None:
     assert result.status == "output_limit"
     assert len(result.stdout.encode()) <= 2048
     assert FakeE2BRemoteTestDouble.created[0].killed
+
+
+def test_fresh_sandbox_per_run_with_e2b_test_double() -> None:
+    FakeE2BRemoteTestDouble.created = []
+    sb = E2BSandbox(api_key="k", fresh_sandbox_per_run=True,
+                    sandbox_factory=lambda **kw: FakeE2BRemoteTestDouble(_stream(["1\n"]), **kw))
+    assert sb.run("print(1)").stdout == "1\n" and sb.run("print(1)").ok
+    assert len(FakeE2BRemoteTestDouble.created) == 2 and all(r.killed for r in FakeE2BRemoteTestDouble.created)
 
 
 def test_sdk_failure_is_surfaced_with_e2b_test_double() -> None:

@@ -167,7 +167,7 @@ class E2BSandbox(Sandbox):
                 log.warning("e2b execution failed: %s: %s", type(exc).__name__, exc)
                 result = ExecResult("", f"sandbox error: E2B failed: {type(exc).__name__}: {exc}", None,
                                     "sandbox_error", time.monotonic() - start)
-            if keep:
+            if keep and not self.config.fresh_sandbox_per_run:
                 try:
                     remote.remove_code_context(context)
                     remote.files.remove(workdir)
