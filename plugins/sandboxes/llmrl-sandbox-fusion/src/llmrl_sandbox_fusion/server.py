@@ -71,6 +71,10 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         if length > self.server.max_body_bytes:
             self.close_connection = True
+            if length <= 8 * self.server.max_body_bytes:  # drain it, so the client reads our answer, not a reset
+                left = length
+                while left > 0 and (chunk := self.rfile.read(min(1 << 16, left))):
+                    left -= len(chunk)
             self._refuse(413, f"request refused: the body is {length} bytes, over this server's bound of "
                               f"{self.server.max_body_bytes} bytes (llmrl sandbox serve --max-body-bytes)")
             return
