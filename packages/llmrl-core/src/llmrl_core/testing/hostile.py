@@ -247,6 +247,23 @@ class HostileProgramSuite:
         result = sandbox.run(code, memory_mb=256, timeout_s=20)
         assert result.status == "oom", result
 
+    def test_memory_bomb_across_processes(self, sandbox: Sandbox) -> None:
+        """Eight processes of 100 MB each: under any per-process limit, over the execution's 256 MB."""
+        if not self.enforces_memory_limit:
+            pytest.skip(f"{type(sandbox).__name__} does not enforce memory_mb")
+        code = (
+            "import os, time\n"
+            "for _ in range(7):\n"
+            "    if os.fork() == 0:\n"
+            "        break\n"
+            "hoard = bytearray(b'x' * (100 * 1024 * 1024))\n"
+            "time.sleep(10)\n"
+            "print('all held')\n"
+        )
+        result = sandbox.run(code, memory_mb=256, timeout_s=20)
+        assert result.status == "oom", result
+        assert "all held" not in result.stdout
+
     def test_busy_loops_in_many_processes(self, sandbox: Sandbox) -> None:
         code = "import os\nfor _ in range(3):\n    if os.fork() == 0:\n        break\nwhile True:\n    pass"
         result = sandbox.run(code, timeout_s=1)

@@ -321,15 +321,26 @@ def execute(req: dict) -> tuple[dict, bytes, bytes]:
     status, truncated = None, False
     open_fds = {out_r, err_r}
     deadline = start + timeout
+    memory_cap = int(req["memory_mb"]) << 20
+    next_memory_check = start + MEMORY_CHECK_S
     while True:
         now = time.monotonic()
         if b_status is None and now >= deadline:
             status = "timeout"
             break
+        if b_status is None and now >= next_memory_check:
+            used = execution_memory(b)
+            if used > memory_cap:
+                status = "oom"
+                bufs[err_r] += (f"\nkilled: the execution's processes together held {used >> 20} MB, over its "
+                                f"memory_mb={memory_cap >> 20}\n").encode()
+                break
+            next_memory_check = now + MEMORY_CHECK_S
         watch = list(open_fds) + ([pidfd] if b_status is None else [])
         if not watch:
             break
-        ready, _, _ = select.select(watch, [], [], deadline - now if b_status is None else 0.2)
+        wait = min(deadline, next_memory_check) - now if b_status is None else 0.2
+        ready, _, _ = select.select(watch, [], [], max(wait, 0.0))
         if not ready and b_status is not None:
             break  # B is gone but something (a daemon, rlimits-only) keeps the pipes open
         for fd in ready:
@@ -381,6 +392,30 @@ def execute(req: dict) -> tuple[dict, bytes, bytes]:
     header = {"status": status, "exit_code": exit_code, "signal": sig, "duration_s": time.monotonic() - start,
               "stdout_len": len(out), "stderr_len": len(err)}
     return header, out, err
+
+
+MEMORY_CHECK_S = 0.1  # how often a running execution's total memory is summed (RLIMIT_AS is per process)
+
+
+def execution_memory(b: int) -> int:
+    """Private memory (bytes) of every process of the execution: all but the worker and bwrap's init here, or in
+    rlimits-only mode the processes of B's session."""
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) in (1, os.getpid()):
+            continue
+        try:
+            if not CFG["namespaces"]:
+                with open(f"/proc/{entry}/stat") as fh:
+                    if int(fh.read().rsplit(")", 1)[1].split()[3]) != b:  # field 6: session id
+                        continue
+            with open(f"/proc/{entry}/smaps_rollup") as fh:
+                for line in fh:
+                    if line.startswith(("Private_Clean:", "Private_Dirty:")):
+                        total += int(line.split()[1]) << 10
+        except (OSError, ValueError, IndexError):
+            continue  # it exited meanwhile
+    return total
 
 
 def kill_tree(pid: int) -> None:
