@@ -120,14 +120,15 @@ class PluginManager:
             try:
                 plugin = ep.load()
             except Exception as exc:  # noqa: BLE001 - a broken plugin must not break the rest
-                self._fail(ep.name, dist_name, exc)
+                self.record_failure(ep.name, dist_name, exc)
                 continue
             try:
                 self.register(plugin, distribution=dist_name, name=ep.name)
             except Exception as exc:  # noqa: BLE001
-                self._fail(ep.name, dist_name, exc)
+                self.record_failure(ep.name, dist_name, exc)
 
-    def _fail(self, plugin: str, distribution: str, exc: BaseException) -> None:
+    def record_failure(self, plugin: str, distribution: str, exc: BaseException) -> None:
+        """Remember a plugin part that failed, for `llmrl plugins` and `llmrl doctor`."""
         tb = "".join(traceback.format_exception(exc))
         log.warning("llmrl plugin %s (%s) failed to load: %s", plugin, distribution, exc)
         self.failures.append(PluginFailure(plugin, distribution, f"{type(exc).__name__}: {exc}", tb))
@@ -144,7 +145,7 @@ class PluginManager:
                 try:
                     specs = list(impl.function() or ())
                 except Exception as exc:  # noqa: BLE001
-                    self._fail(impl.plugin_name, dist, exc)
+                    self.record_failure(impl.plugin_name, dist, exc)
                     continue
                 for spec in specs:
                     comp = Component(kind, spec.name, spec, dist, version)

@@ -90,6 +90,9 @@ class EnvironmentSpec:
 class CommandSpec:
     """A Typer sub-app added to the ``llmrl`` CLI as ``llmrl <name> ...``.
 
+    ``app`` names a ``typer.Typer`` (a group: ``llmrl <name> <command> ...``) or a
+    plain function, which becomes the single command ``llmrl <name> ARGS...``.
+
     The module named by ``app`` must import quickly: it is imported every time
     the CLI starts. Keep heavy imports inside the command functions.
     """

@@ -47,9 +47,12 @@ def build_app() -> typer.Typer:
         try:
             sub = comp.spec.load()
         except Exception as exc:  # noqa: BLE001 - a broken sub-app must not break the CLI
-            log.warning("command %r from %s failed to load: %s", comp.name, comp.distribution, exc)
+            pm.record_failure(f"command {comp.name}", comp.distribution, exc)
             continue
-        app.add_typer(sub, name=comp.name, help=comp.description or None)
+        if isinstance(sub, typer.Typer):
+            app.add_typer(sub, name=comp.name, help=comp.description or None)
+        else:  # a plain function is one command: `llmrl <name> ARGS...`
+            app.command(name=comp.name, help=comp.description or None)(sub)
     return app
 
 

@@ -1,0 +1,85 @@
+"""Where a completion ends, and why: the stop-string and EOS accounting every local provider shares.
+
+Providers that see token ids (transformers, vLLM) pass each row of sampled tokens
+through :func:`finish_row`, so ``text``, ``token_ids`` and ``stop_reason`` mean
+the same whichever engine sampled them. Pure Python: the tokenizer is passed in.
+
+The contract (also in the docs):
+
+* An end-of-sequence token ends a completion with ``finish_reason="stop"`` and
+  ``stop_reason=None``; the EOS token **is** kept in ``token_ids`` (it was sampled,
+  and an RL trainer must score it) but not in ``text``.
+* A stop string ends a completion with ``finish_reason="stop"`` and
+  ``stop_reason=<the string>``. ``text`` is exactly the completion before the
+  string's first occurrence. ``token_ids``/``logprobs`` hold the sampled tokens
+  that lie wholly before it; the stop string's tokens are **not** included. They
+  are in ``metadata["stop_token_ids"]`` / ``metadata["stop_logprobs"]``, so
+  ``token_ids + stop_token_ids`` is exactly what the sampler produced. When the
+  string starts inside a token (e.g. ``" ```output"`` as one token), that token
+  goes to the stop side and ``metadata["stop_split_token"]`` is True: then
+  ``text`` ends with the characters of that token before the stop string, and is
+  longer than ``decode(token_ids)``.
+* Otherwise ``finish_reason="length"``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from llmrl_core.provider import Generation
+
+
+def _decode(tokenizer: Any, ids: list[int]) -> str:
+    return tokenizer.decode(ids, skip_special_tokens=True, clean_up_tokenization_spaces=False)
+
+
+def _first_stop(text: str, stops: tuple[str, ...]) -> tuple[int, str] | None:
+    hits = [(text.find(s), s) for s in stops if s and s in text]
+    return min(hits, key=lambda h: h[0]) if hits else None
+
+
+def _tokens_before(tokenizer: Any, ids: list[int], chars: int) -> int:
+    """The most leading tokens whose decoded text fits in ``chars`` characters (binary search)."""
+    lo, hi = 0, len(ids)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if len(_decode(tokenizer, ids[:mid])) <= chars:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def finish_row(
+    tokenizer: Any,
+    ids: list[int],
+    logprobs: list[float],
+    *,
+    eos_ids: set[int],
+    stops: tuple[str, ...],
+    fired_at: int | None,
+    prompt_ids: list[int],
+    metadata: dict[str, Any],
+) -> Generation:
+    """``ids``: the generated tokens of one row (padding after its end included)."""
+    end = len(ids)
+    eos_at = next((i for i, t in enumerate(ids) if t in eos_ids), None)
+    if eos_at is not None:
+        end = eos_at + 1
+    if fired_at is not None:
+        end = min(end, fired_at)
+    ids, logprobs = ids[:end], logprobs[:end]
+    hit = _first_stop(_decode(tokenizer, ids), stops) if stops else None
+    if hit is not None:
+        where, stop = hit
+        text = _decode(tokenizer, ids)[:where]
+        keep = _tokens_before(tokenizer, ids, where)
+        meta = {
+            **metadata,
+            "stop_token_ids": ids[keep:],
+            "stop_logprobs": logprobs[keep:],
+            "stop_split_token": len(_decode(tokenizer, ids[:keep])) < where,
+        }
+        return Generation(text, "stop", stop, ids[:keep], logprobs[:keep], prompt_ids, meta)
+    finish = "stop" if (eos_at is not None and eos_at < end) or fired_at is not None else "length"
+    return Generation(_decode(tokenizer, ids), finish, None, ids, logprobs, prompt_ids, dict(metadata))

@@ -1,0 +1,140 @@
+"""The LLM provider contract: shapes, grouping, determinism, stop strings, token ids.
+
+Subclass :class:`ProviderConformance` and supply a ``provider`` fixture (make it
+``scope="class"`` or wider: loading a model per test is slow). Every test makes
+one or two short generations (``max_tokens`` <= 12), so the suite stays cheap
+even for a real model on a CPU::
+
+    class TestMyProvider(ProviderConformance):
+        @pytest.fixture(scope="class")
+        def provider(self):
+            with get_provider("mine", model="tiny") as p:
+                yield p
+
+Set ``reports_token_ids`` / ``reports_logprobs`` to ``True`` when the provider
+promises them, ``honours_seed`` to ``False`` for a backend that ignores seeds, and
+``reports_stop_reason`` to ``False`` for one that cannot name the stop string
+(OpenAI's own API says only ``"stop"``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import pytest
+
+from llmrl_core.provider import Generation, LLMProvider, SamplingParams
+
+PROMPTS = ["The capital of France is", "Here is a short story about a dog named Max. One day, Max"]
+CHAT = [{"role": "user", "content": "Name three colours."}]
+
+
+def _pick_stop(text: str) -> str | None:
+    """A stop string that occurs inside ``text`` after a non-empty prefix (a word of 3+ chars)."""
+    words = [w for w in text.split() if len(w) >= 3 and w.isalnum()]
+    for word in words[1:]:
+        if text.find(word) > 0:
+            return word
+    return None
+
+
+class ProviderConformance:
+    """The contract every :class:`~llmrl_core.provider.LLMProvider` keeps."""
+
+    reports_token_ids: bool = False
+    reports_logprobs: bool = False
+    honours_seed: bool = True
+    reports_stop_reason: bool = True
+    max_tokens: int = 12
+
+    @pytest.fixture
+    def provider(self) -> LLMProvider:  # pragma: no cover - the subclass provides it
+        raise NotImplementedError("subclass ProviderConformance and define a `provider` fixture")
+
+    def _params(self, **kw) -> SamplingParams:
+        return SamplingParams(**{"max_tokens": self.max_tokens, **kw})
+
+    def _check_shape(self, gen: Generation, max_tokens: int) -> None:
+        assert isinstance(gen, Generation)
+        assert isinstance(gen.text, str)
+        assert gen.finish_reason in ("stop", "length")
+        if gen.token_ids is not None:
+            assert all(isinstance(t, int) for t in gen.token_ids)
+            assert len(gen.token_ids) <= max_tokens
+        if gen.logprobs is not None:
+            assert gen.token_ids is None or len(gen.logprobs) == len(gen.token_ids)
+            assert all(math.isfinite(lp) and lp <= 1e-4 for lp in gen.logprobs)
+
+    def test_empty_batch_gives_nothing(self, provider: LLMProvider) -> None:
+        assert provider.generate([], self._params()) == []
+
+    def test_n_samples_per_prompt_grouped_by_prompt(self, provider: LLMProvider) -> None:
+        params = self._params(n=2, temperature=1.0, seed=7)
+        gens = provider.generate(PROMPTS, params)
+        assert len(gens) == len(PROMPTS) * 2
+        for gen in gens:
+            self._check_shape(gen, params.max_tokens)
+        if gens[0].prompt_token_ids is not None:
+            assert gens[0].prompt_token_ids == gens[1].prompt_token_ids
+            assert gens[2].prompt_token_ids == gens[3].prompt_token_ids
+            assert gens[0].prompt_token_ids != gens[2].prompt_token_ids
+        if self.reports_token_ids:
+            assert all(g.token_ids is not None and g.token_ids for g in gens)
+        if self.reports_logprobs:
+            assert all(g.logprobs is not None and len(g.logprobs) == len(g.token_ids or []) for g in gens)
+
+    def test_max_tokens_bounds_the_completion(self, provider: LLMProvider) -> None:
+        gens = provider.generate(PROMPTS[1:], self._params(temperature=0.0, max_tokens=3))
+        (gen,) = gens
+        self._check_shape(gen, 3)
+        if gen.token_ids is not None and len(gen.token_ids) == 3 and gen.finish_reason == "length":
+            assert gen.stop_reason is None
+        assert len(gen.text) < 3 * 40  # three tokens, whatever the tokenizer
+
+    def test_greedy_is_deterministic(self, provider: LLMProvider) -> None:
+        params = self._params(temperature=0.0)
+        first = provider.generate(PROMPTS, params)
+        second = provider.generate(PROMPTS, params)
+        assert [g.text for g in first] == [g.text for g in second]
+        assert any(g.text.strip() for g in first), "greedy decoding produced only empty completions"
+
+    def test_seed_makes_sampling_reproducible(self, provider: LLMProvider) -> None:
+        if not self.honours_seed:
+            pytest.skip("this provider does not honour seeds")
+        params = self._params(n=2, temperature=1.0, seed=1234)
+        first = provider.generate(PROMPTS[:1], params)
+        second = provider.generate(PROMPTS[:1], params)
+        assert [g.text for g in first] == [g.text for g in second]
+
+    def test_chat_messages_are_accepted(self, provider: LLMProvider) -> None:
+        (gen,) = provider.generate([CHAT], self._params(temperature=0.0))
+        self._check_shape(gen, self.max_tokens)
+        assert gen.text.strip(), "a chat prompt produced an empty completion"
+
+    def test_stop_string_halts_and_is_reported(self, provider: LLMProvider) -> None:
+        """A stop string cuts each completion right before its first occurrence, and is named."""
+        base = self._params(temperature=0.0)
+        free = provider.generate(PROMPTS, base)
+        stop = _pick_stop(free[0].text)
+        assert stop is not None, f"no usable stop word in the greedy completion {free[0].text!r}"
+        cut = provider.generate(PROMPTS, dataclasses.replace(base, stop=(stop,)))
+        for before, after in zip(free, cut, strict=True):
+            where = before.text.find(stop)
+            if where < 0:
+                assert after.text == before.text
+                continue
+            assert after.finish_reason == "stop"
+            assert after.stop_reason == (stop if self.reports_stop_reason else after.stop_reason)
+            assert after.text == before.text[:where]
+            assert stop not in after.text
+            if before.token_ids is not None and after.token_ids is not None:
+                assert after.token_ids == before.token_ids[: len(after.token_ids)]
+                assert len(after.token_ids) < len(before.token_ids)
+        assert cut[0].finish_reason == "stop"
+        if self.reports_stop_reason:
+            assert cut[0].stop_reason == stop
+
+    def test_has_a_name(self, provider: LLMProvider) -> None:
+        assert isinstance(provider, LLMProvider)
+        assert isinstance(provider.name, str) and provider.name

@@ -1,0 +1,66 @@
+"""llmrl_core.stops: where a stop string cuts text and token ids, on the real SmolLM2 tokenizer (no model run)."""
+
+from __future__ import annotations
+
+import pytest
+
+from llmrl_core.models import resolve_model
+from llmrl_core.stops import finish_row
+
+
+@pytest.fixture(scope="module")
+def tokenizer():
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(resolve_model("smollm2-135m").path)
+
+
+def _finish(tokenizer, text: str, stops: tuple[str, ...], eos: bool = False):
+    ids = tokenizer(text, add_special_tokens=False)["input_ids"] + ([tokenizer.eos_token_id] if eos else [])
+    logprobs = [-0.1 * (i + 1) for i in range(len(ids))]
+    gen = finish_row(tokenizer, ids, logprobs, eos_ids={tokenizer.eos_token_id}, stops=stops, fired_at=None,
+                     prompt_ids=[1], metadata={})
+    return ids, logprobs, gen
+
+
+def test_output_fence_stop_excludes_its_tokens_and_keeps_them_aside(tokenizer) -> None:
+    ids, logprobs, gen = _finish(tokenizer, "```python\nprint(2 + 2)\n```\n```output\n4\n", ("```output",))
+    assert gen.finish_reason == "stop" and gen.stop_reason == "```output"
+    assert gen.text == "```python\nprint(2 + 2)\n```\n"
+    assert tokenizer.decode(gen.token_ids) == gen.text  # the fence starts on a token boundary
+    assert gen.metadata["stop_split_token"] is False
+    assert gen.token_ids + gen.metadata["stop_token_ids"] == ids
+    assert gen.logprobs + gen.metadata["stop_logprobs"] == logprobs
+    assert tokenizer.decode(gen.metadata["stop_token_ids"]).startswith("```output")
+
+
+def test_stop_inside_a_token_keeps_text_exact_and_flags_the_split(tokenizer) -> None:
+    ids, _, gen = _finish(tokenizer, "x = 1 ```output", ("```output",))
+    assert gen.text == "x = 1 "
+    assert tokenizer.decode(gen.token_ids) == "x = 1"  # " ```" is one token: it goes to the stop side
+    assert gen.metadata["stop_split_token"] is True
+    assert gen.token_ids + gen.metadata["stop_token_ids"] == ids
+
+
+def test_earliest_of_several_stops_wins(tokenizer) -> None:
+    _, _, gen = _finish(tokenizer, "alpha beta gamma delta", ("delta", "beta"))
+    assert gen.stop_reason == "beta" and gen.text == "alpha "
+
+
+def test_eos_is_kept_in_token_ids_but_not_in_text(tokenizer) -> None:
+    ids, _, gen = _finish(tokenizer, "All done.", (), eos=True)
+    assert gen.finish_reason == "stop" and gen.stop_reason is None
+    assert gen.token_ids == ids and gen.token_ids[-1] == tokenizer.eos_token_id
+    assert gen.text == "All done."
+
+
+def test_no_stop_no_eos_is_length(tokenizer) -> None:
+    ids, _, gen = _finish(tokenizer, "and so on and so forth", ("```output",))
+    assert gen.finish_reason == "length" and gen.token_ids == ids and gen.text == "and so on and so forth"
+
+
+def test_padding_after_eos_is_dropped(tokenizer) -> None:
+    ids = tokenizer("Yes.", add_special_tokens=False)["input_ids"] + [tokenizer.eos_token_id] * 4
+    gen = finish_row(tokenizer, ids, [0.0] * len(ids), eos_ids={tokenizer.eos_token_id}, stops=(), fired_at=None,
+                     prompt_ids=[], metadata={})
+    assert gen.token_ids == ids[:-3] and len(gen.logprobs) == len(gen.token_ids)

@@ -1,0 +1,5 @@
+"""``llmrl serve`` and ``llmrl generate``: any llmrl provider behind an OpenAI-compatible API or a command.
+
+The server itself is :func:`llmrl_serve.server.build_app` (a Starlette app over an
+:class:`~llmrl_core.LLMProvider`); it imports starlette only when built.
+"""

@@ -1,0 +1,1 @@
+"""llmrl's provider for OpenAI-compatible HTTP endpoints. Build it with ``get_provider("openai", ...)``."""
