@@ -25,7 +25,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from llmrl_core import ChatMessage, ExecResult, LLMProvider, LlmrlError, Sandbox, SamplingParams
+from llmrl_core import ChatMessage, ExecResult, LLMProvider, LlmrlError, SamplingParams, Sandbox
 
 log = logging.getLogger(__name__)
 
