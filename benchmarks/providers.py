@@ -5,7 +5,8 @@
    (so both sample the very same tokens), at batch 1 and batch 32. Runs alternate
    provider/direct and the best of ``--reps`` is kept, which damps a shared CPU's noise.
 2. The latency ``llmrl serve`` + the openai provider add over an in-process call
-   (one greedy request), with the server on 127.0.0.1 in a thread of this process.
+   (the same greedy request, 1 token and ``max_tokens``; medians of alternating runs),
+   with the server on 127.0.0.1 in a thread of this process.
 
     uv run python benchmarks/providers.py --quick
 
@@ -72,28 +73,39 @@ def throughput(provider, batch: int, max_tokens: int, reps: int) -> dict[str, fl
 
 
 def serve_latency(provider, max_tokens: int, reps: int) -> dict[str, float]:
+    """Median in-process vs HTTP time of the same greedy request, alternating, for 1 token and ``max_tokens``.
+
+    The 1-token request isolates the fixed cost (HTTP, JSON, thread hops); medians of
+    alternating runs damp a shared CPU's noise, which dwarfs that cost on long requests.
+    """
+    import statistics
+
     from llmrl_core import SamplingParams, get_provider
     from llmrl_serve.server import bind, build_app, run_server
 
     sock = bind("127.0.0.1", 0)
     port = sock.getsockname()[1]
     threading.Thread(target=run_server, args=(build_app(provider, "smollm2-135m"), sock), daemon=True).start()
-    params = SamplingParams(temperature=0.0, max_tokens=max_tokens)
     prompt = ["The three primary colours are"]
-    local, remote = [], []
+    out = {}
     with get_provider("openai", base_url=f"http://127.0.0.1:{port}/v1", model="smollm2-135m") as client:
-        client.generate(prompt, params)  # warm-up: connection, first request
-        for _ in range(reps):
-            start = time.perf_counter()
-            a = provider.generate(prompt, params)
-            local.append(time.perf_counter() - start)
-            start = time.perf_counter()
-            b = client.generate(prompt, params)
-            remote.append(time.perf_counter() - start)
-            assert a[0].text == b[0].text, (a[0].text, b[0].text)
-    local_s, remote_s = min(local), min(remote)
-    return {"in_process_ms": local_s * 1e3, "http_ms": remote_s * 1e3, "added_ms": (remote_s - local_s) * 1e3,
-            "ratio": remote_s / local_s}
+        client.generate(prompt, SamplingParams(max_tokens=1))  # warm-up: connection, first request
+        for tokens in (1, max_tokens):
+            params = SamplingParams(temperature=0.0, max_tokens=tokens)
+            local, remote = [], []
+            for _ in range(reps):
+                start = time.perf_counter()
+                a = provider.generate(prompt, params)
+                local.append(time.perf_counter() - start)
+                start = time.perf_counter()
+                b = client.generate(prompt, params)
+                remote.append(time.perf_counter() - start)
+                assert a[0].token_ids == b[0].token_ids or b[0].token_ids is None, (a[0].text, b[0].text)
+                assert a[0].text == b[0].text, (a[0].text, b[0].text)
+            out[tokens] = (statistics.median(local), statistics.median(remote))
+    (l1, r1), (ln, rn) = out[1], out[max_tokens]
+    return {"added_ms_1tok": (r1 - l1) * 1e3, "in_process_ms_1tok": l1 * 1e3, "http_ms_1tok": r1 * 1e3,
+            "in_process_ms": ln * 1e3, "http_ms": rn * 1e3, "ratio": rn / ln}
 
 
 def main() -> None:
@@ -117,14 +129,16 @@ def main() -> None:
     b32 = throughput(provider, big, max_tokens, reps)
     print(f"batch {big}: provider {b32['provider_tok_s']:7.1f} tok/s  direct {b32['direct_tok_s']:7.1f} tok/s  "
           f"ratio {b32['ratio']:.3f}  same tokens: {b32['tokens_equal']}")
-    lat = serve_latency(provider, max_tokens, reps + 1)
-    print(f"serve   : in-process {lat['in_process_ms']:.1f} ms  via llmrl serve + openai {lat['http_ms']:.1f} ms  "
-          f"added {lat['added_ms']:.1f} ms  ratio {lat['ratio']:.3f}")
+    lat = serve_latency(provider, max_tokens, 5 if args.quick else 9)
+    print(f"serve   : 1 token: in-process {lat['in_process_ms_1tok']:.1f} ms, via llmrl serve + openai "
+          f"{lat['http_ms_1tok']:.1f} ms, added {lat['added_ms_1tok']:.1f} ms (medians)")
+    print(f"serve   : {max_tokens} tokens: in-process {lat['in_process_ms']:.1f} ms, via HTTP {lat['http_ms']:.1f} ms, "
+          f"ratio {lat['ratio']:.3f}")
     print(json.dumps({
         "tok_s_ratio_batch1": round(b1["ratio"], 3), "tok_s_ratio_batch32": round(b32["ratio"], 3),
         "provider_tok_s_batch1": round(b1["provider_tok_s"], 1), "direct_tok_s_batch1": round(b1["direct_tok_s"], 1),
         "provider_tok_s_batch32": round(b32["provider_tok_s"], 1), "direct_tok_s_batch32": round(b32["direct_tok_s"], 1),
-        "serve_added_latency_ms": round(lat["added_ms"], 1), "serve_latency_ratio": round(lat["ratio"], 3),
+        "serve_added_latency_ms": round(lat["added_ms_1tok"], 1), "serve_latency_ratio": round(lat["ratio"], 3),
         "max_tokens": max_tokens, "quick": args.quick,
     }))
 
