@@ -1,0 +1,1 @@
+"""llmrl-sandbox-fusion: a Sandbox Fusion client (``get_sandbox("fusion")``) and a compatible server."""

@@ -1,0 +1,41 @@
+"""`llmrl sandbox run` end to end, through the real CLI entry point in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+CLI = [sys.executable, "-c", "from llmrl_core.cli.main import run; run()", "sandbox", "run"]
+
+
+def _run(args: list[str], stdin: str = "") -> subprocess.CompletedProcess:
+    return subprocess.run([*CLI, *args, "-o", "workers=1", "-o", "preload=[math, numpy]"], input=stdin,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_run_file_prints_output_and_exits_zero(tmp_path) -> None:
+    program = tmp_path / "prog.py"
+    program.write_text("import numpy as np\nprint(int(np.arange(5).sum()))\n")
+    proc = _run([str(program)])
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "10\n"
+
+
+def test_run_stdin_failure_exits_one_with_status_line() -> None:
+    proc = _run(["-"], stdin="print('before')\n1/0\n")
+    assert proc.returncode == 1
+    assert proc.stdout == "before\n"
+    assert "ZeroDivisionError: division by zero" in proc.stderr and "[error]" in proc.stderr
+
+
+def test_run_timeout_and_json() -> None:
+    proc = _run(["-", "--timeout", "1", "--json"], stdin="import time\ntime.sleep(30)\n")
+    assert proc.returncode == 1
+    assert json.loads(proc.stdout.strip().splitlines()[-1])["status"] == "timeout"
+
+
+def test_missing_file_is_a_clear_error(tmp_path) -> None:
+    proc = _run([str(tmp_path / "nope.py")])
+    assert proc.returncode == 2
+    assert "is not a file" in proc.stderr
