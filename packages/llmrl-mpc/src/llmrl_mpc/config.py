@@ -24,5 +24,6 @@ class PlannerConfig(BaseModel):
     elite_fraction: float = Field(0.1, gt=0, le=1, description="CEM: share of samples kept as elites.")
     min_noise: float = Field(0.01, ge=0, description="CEM: floor on the std, as a fraction of the half control range.")
     temperature: float = Field(0.1, gt=0, description="MPPI: temperature on costs normalised by their std.")
+    timestep: float | None = Field(None, gt=0, le=0.1, description="Planning-model timestep in s; default: the model's own. A coarser one halves rollout cost.")
     nthread: int | None = Field(None, ge=1, le=1024, description="Rollout threads; default: the CPU count.")
     seed: int = 0

@@ -42,9 +42,14 @@ class SamplingPlanner:
     """A sampling MPC planner over ``model`` minimising ``cost``. Use as a context manager (owns threads)."""
 
     def __init__(self, model: mujoco.MjModel, cost: Cost, config: PlannerConfig | None = None) -> None:
+        self.config = config = config or PlannerConfig()
+        if config.timestep is not None and config.timestep != model.opt.timestep:
+            import copy
+
+            model = copy.copy(model)  # the plant keeps its own timestep; only the planning model changes
+            model.opt.timestep = config.timestep
         self.model = model
         self.cost = cost
-        self.config = config = config or PlannerConfig()
         self.layout = StateLayout.from_model(model)
         self.dt = float(model.opt.timestep)
         self.steps = max(1, round(config.horizon / self.dt))
