@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from importlib.resources import files
+from pathlib import Path
 from typing import Any
 
 import mujoco
@@ -19,7 +20,7 @@ from llmrl_mpc.trajectory import StateLayout, Trajectory
 
 from llmrl_env_mujoco.geometry import euler, wrap
 from llmrl_env_mujoco.models import FEET, quadruped_xml
-from llmrl_env_mujoco.spec import ManipulatorSpec, QuadrupedSpec, RewardSpecError, validate_spec
+from llmrl_env_mujoco.spec import ManipulatorSpec, QuadrupedSpec, RewardSpecError, load_spec, validate_spec
 
 
 class RewardTask:
@@ -69,6 +70,9 @@ class RewardTask:
         if isinstance(spec, self.spec_model):
             return spec
         return validate_spec(spec, self.name)
+
+    def validate_file(self, path: str | Path):
+        return load_spec(path, self.name)
 
     def active_terms(self) -> dict[str, dict[str, Any]]:
         """The cost as plain JSON: each active term's weight, norm and parameters."""
