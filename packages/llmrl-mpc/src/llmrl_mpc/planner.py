@@ -72,6 +72,7 @@ class SamplingPlanner:
         self.nominal: np.ndarray | None = None  # (knots, nu)
         self.nominal_time = 0.0
         self.std: np.ndarray | None = None  # CEM's per-knot std
+        self.last_ctrl: np.ndarray | None = None
 
     # -- lifecycle ---------------------------------------------------------------
     def close(self) -> None:
@@ -135,6 +136,7 @@ class SamplingPlanner:
         for _ in range(cfg.iterations):
             knots = self._sample(self.nominal, std)
             ctrl = self.controls(knots)
+            self.last_ctrl = ctrl  # kept for benchmarks: the exact controls of the last rollout call
             r0 = time.perf_counter()
             traj = self.rollout(state, ctrl)
             rollout_s += time.perf_counter() - r0
