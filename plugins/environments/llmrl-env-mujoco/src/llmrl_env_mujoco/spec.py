@@ -41,8 +41,8 @@ class SetTorsoTargets(_Call):
     target_torso_height: float | None = Field(None, ge=0.3, le=0.7, description="m above the ground (ant stands 0.38-0.63)")
     target_torso_pitch: float | None = Field(None, ge=-0.8, le=0.8, description="rad; positive lowers the front")
     target_torso_roll: float | None = Field(None, ge=-0.8, le=0.8, description="rad; positive lowers the right side")
-    target_torso_location_xy: XY | None = Field(None, description="m, world frame")
-    target_torso_velocity_xy: VXY | None = Field(None, description="m/s, (forward, left) in the heading frame")
+    target_torso_location_xy: XY | None = Field(None, description="m, (x, y) in the world frame, each within [-20, 20]")
+    target_torso_velocity_xy: VXY | None = Field(None, description="m/s, (forward, left) in the heading frame, each within [-1.5, 1.5]")
     target_torso_heading: float | None = Field(None, ge=-2 * PI, le=2 * PI, description="rad, yaw in the world frame")
     target_turning_speed: float | None = Field(None, ge=-3.0, le=3.0, description="rad/s, positive turns left")
 
@@ -211,3 +211,79 @@ def load_spec(path: str | Path, task: str | None = None) -> QuadrupedSpec | Mani
     if not path.is_file():
         raise RewardSpecError(f"reward spec file {str(path)!r} does not exist")
     return validate_spec(path.read_text(), task)
+
+
+# ----------------------------------------------------------------------------------
+# What an L2R translator needs: the API as prompt text, and a recording stub to run the coder's program against.
+# ----------------------------------------------------------------------------------
+def _call_models(task: str) -> list[type[_Call]]:
+    import typing
+
+    union = QuadrupedCall if task == "quadruped" else ManipulatorCall
+    return list(typing.get_args(typing.get_args(union)[0]))  # Annotated[Union[...], Field] -> the call classes
+
+
+def _signature(model: type[_Call]) -> tuple[str, list[tuple[str, Any]]]:
+    fn = model.model_fields["fn"].annotation.__args__[0]
+    params = []
+    for name, info in model.model_fields.items():
+        if name != "fn":
+            params.append((name, ... if info.is_required() else info.default))
+    return fn, params
+
+
+def api_description(task: str) -> str:
+    """The reward API as text for a Reward Coder prompt: signatures, units and ranges, from the validating models."""
+    if task not in SPEC_MODELS:
+        raise RewardSpecError(f"unknown task {task!r}; choose one of {sorted(SPEC_MODELS)}")
+    lines = []
+    for model in _call_models(task):
+        fn, params = _signature(model)
+        args = ", ".join(n if d is ... else f"{n}={d!r}" for n, d in params)
+        lines.append(f"def {fn}({args}):")
+        lines.append(f'    """{(model.__doc__ or "").strip()}')
+        schema = model.model_json_schema()
+        for name, _ in params:
+            prop = schema["properties"][name]
+            bounds = [f"{k} {prop_bound}" for k, key in ((">=", "minimum"), ("<=", "maximum"), (">", "exclusiveMinimum"))
+                      for prop_bound in [_find(prop, key)] if prop_bound is not None]
+            enum = _find(prop, "enum")
+            desc = _find(prop, "description") or ""
+            extra = "; ".join(filter(None, [desc, ", ".join(bounds), f"one of {enum}" if enum else ""]))
+            lines.append(f"    {name}: {extra}" if extra else f"    {name}")
+        lines.append('    """')
+    return "\n".join(lines)
+
+
+def _find(prop: dict, key: str) -> Any:
+    if key in prop:
+        return prop[key]
+    for sub in prop.get("anyOf", []) + prop.get("prefixItems", []):
+        if isinstance(sub, dict) and key in sub:
+            return sub[key]
+    return None
+
+
+def recording_stub_source(task: str) -> str:
+    """Python source defining the task's API as functions that record their calls (numpy-only, no llmrl import).
+
+    Run ``stub + coder_program + "\\n_llmrl_dump()"`` in a sandbox: stdout's last line is the spec as JSON,
+    which :func:`validate_spec` then checks. Positional and keyword arguments both work, like L2R's API.
+    """
+    if task not in SPEC_MODELS:
+        raise RewardSpecError(f"unknown task {task!r}; choose one of {sorted(SPEC_MODELS)}")
+    out = ["import json as _json", "_llmrl_calls = []", "",
+           "def _llmrl_plain(v):",
+           "    if hasattr(v, 'tolist'):",
+           "        return v.tolist()",
+           "    if isinstance(v, (list, tuple)):",
+           "        return [_llmrl_plain(x) for x in v]",
+           "    return v", ""]
+    for model in _call_models(task):
+        fn, params = _signature(model)
+        args = ", ".join(n if d is ... else f"{n}={d!r}" for n, d in params)
+        record = ", ".join(f"{n!r}: _llmrl_plain({n})" for n, _ in params)
+        out += [f"def {fn}({args}):", f"    _llmrl_calls.append({{'fn': {fn!r}, {record}}})" if params
+                else f"    _llmrl_calls.append({{'fn': {fn!r}}})", ""]
+    out += ["def _llmrl_dump():", f"    print(_json.dumps({{'task': {task!r}, 'calls': _llmrl_calls}}))", ""]
+    return "\n".join(out)

@@ -20,7 +20,15 @@ from llmrl_mpc.trajectory import StateLayout, Trajectory
 
 from llmrl_env_mujoco.geometry import euler, wrap
 from llmrl_env_mujoco.models import FEET, quadruped_xml
-from llmrl_env_mujoco.spec import ManipulatorSpec, QuadrupedSpec, RewardSpecError, load_spec, validate_spec
+from llmrl_env_mujoco.spec import (
+    ManipulatorSpec,
+    QuadrupedSpec,
+    RewardSpecError,
+    api_description,
+    load_spec,
+    recording_stub_source,
+    validate_spec,
+)
 
 
 class RewardTask:
@@ -70,6 +78,14 @@ class RewardTask:
         if isinstance(spec, self.spec_model):
             return spec
         return validate_spec(spec, self.name)
+
+    def api_description(self) -> str:
+        """The reward API as text for an L2R Reward Coder prompt (signatures, units, ranges)."""
+        return api_description(self.name)
+
+    def recording_stub_source(self) -> str:
+        """Python source of the API as call recorders, for running a coder's program in a sandbox."""
+        return recording_stub_source(self.name)
 
     def validate_file(self, path: str | Path):
         return load_spec(path, self.name)
