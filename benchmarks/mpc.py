@@ -86,7 +86,7 @@ def within(metric: str, value: float, target: float, tol: float) -> bool:
     return abs(diff) <= tol
 
 
-def run_suite(threads: int, ids: list[str] | None, replan_every: int) -> dict:
+def run_suite(threads: int, ids: list[str] | None, replan_every: int, seeds: int) -> dict:
     entries = json.loads(SUITE.read_text())
     if ids:
         entries = [e for e in entries if e["id"] in ids]
@@ -94,18 +94,19 @@ def run_suite(threads: int, ids: list[str] | None, replan_every: int) -> dict:
     rows = []
     for e in entries:
         task = tasks.setdefault(e["task"], get_task(e["task"]))
-        t = time.perf_counter()
-        res = run_spec(task, e["spec"], control_config(threads), replan_every=replan_every)
-        checks = [(c["metric"], res.metrics[c["metric"]], c["target"], c["tol"]) for c in e["checks"]]
-        ok = all(within(*c) for c in checks)
-        rows.append({"id": e["id"], "task": e["task"], "ok": ok, "wall_s": round(time.perf_counter() - t, 1),
-                     "reached": {m: round(v, 3) for m, v, _, _ in checks},
-                     "wanted": {m: f"{tg}±{tol}" for m, _, tg, tol in checks}})
-        print(f"  {e['id']:<16} {'OK ' if ok else 'MISS'} {rows[-1]['reached']} wanted {rows[-1]['wanted']} "
-              f"({rows[-1]['wall_s']} s)", flush=True)
+        for seed in range(seeds):
+            t = time.perf_counter()
+            res = run_spec(task, e["spec"], control_config(threads, seed), replan_every=replan_every, seed=seed)
+            checks = [(c["metric"], res.metrics[c["metric"]], c["target"], c["tol"]) for c in e["checks"]]
+            ok = all(within(*c) for c in checks)
+            rows.append({"id": e["id"], "seed": seed, "task": e["task"], "ok": ok, "wall_s": round(time.perf_counter() - t, 1),
+                         "reached": {m: round(v, 3) for m, v, _, _ in checks},
+                         "wanted": {m: f"{tg}±{tol}" for m, _, tg, tol in checks}})
+            print(f"  {e['id']:<16} seed {seed} {'OK ' if ok else 'MISS'} {rows[-1]['reached']} wanted {rows[-1]['wanted']} "
+                  f"({rows[-1]['wall_s']} s)", flush=True)
     share = {t: round(sum(r["ok"] for r in rows if r["task"] == t) / max(1, sum(r["task"] == t for r in rows)), 3)
              for t in sorted({r["task"] for r in rows})}
-    return {"n": len(rows), "share": round(sum(r["ok"] for r in rows) / max(1, len(rows)), 3), "share_per_task": share,
+    return {"n": len(rows), "instructions": len(entries), "seeds": seeds, "share": round(sum(r["ok"] for r in rows) / max(1, len(rows)), 3), "share_per_task": share,
             "rows": rows}
 
 
@@ -115,6 +116,7 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--replan-every", type=int, default=5, help="Physics steps (0.01 s) between plans.")
     ap.add_argument("--only", nargs="*", help="Suite entries to run (ids from mpc_suite.json).")
+    ap.add_argument("--seeds", type=int, default=1, help="Planner seeds per suite entry (each run counts once).")
     args = ap.parse_args()
     load = os.getloadavg()
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, threads={args.threads}, "
@@ -126,11 +128,12 @@ def main() -> None:
     rt_slow = realtime(args.threads, seconds=1.5 if args.quick else 5.0, replan_every=2 * args.replan_every)
     print(f"    the same, replanning every {args.replan_every * 20} ms: {rt_slow}", flush=True)
     print("(3) instruction suite:", flush=True)
-    suite = run_suite(args.threads, args.only or (QUICK_IDS if args.quick else None), args.replan_every)
-    print(f"    share within tolerance: {suite['share']} of {suite['n']}; per task {suite['share_per_task']}", flush=True)
+    suite = run_suite(args.threads, args.only or (QUICK_IDS if args.quick else None), args.replan_every, args.seeds)
+    print(f"    share within tolerance: {suite['share']} of {suite['n']} runs ({suite['instructions']} instructions x "
+          f"{suite['seeds']} seeds); per task {suite['share_per_task']}", flush=True)
     print(json.dumps({
         "planner_vs_raw_rollout": overhead["ratio"], "realtime_factor": rt["realtime_factor"],
-        "ms_per_plan": rt["ms_per_plan"], "realtime_factor_half_replan_rate": rt_slow["realtime_factor"], "suite_share": suite["share"], "suite_n": suite["n"],
+        "ms_per_plan": rt["ms_per_plan"], "realtime_factor_half_replan_rate": rt_slow["realtime_factor"], "suite_share": suite["share"], "suite_n": suite["n"], "suite_seeds": suite["seeds"],
         "suite_share_per_task": suite["share_per_task"], "threads": args.threads, "load_avg_1m": round(load[0], 2),
         "quick": args.quick,
     }))

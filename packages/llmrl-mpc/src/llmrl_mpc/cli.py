@@ -6,7 +6,7 @@ This module is imported every time the CLI starts: heavy imports stay inside the
 from __future__ import annotations
 
 import json
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 import typer
@@ -14,12 +14,12 @@ import typer
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Sampling MPC on MuJoCo robot tasks driven by reward specs.")
 
 
-class TaskName(str, Enum):
+class TaskName(StrEnum):
     quadruped = "quadruped"
     manipulator = "manipulator"
 
 
-class Method(str, Enum):
+class Method(StrEnum):
     predictive_sampling = "predictive_sampling"
     cem = "cem"
     mppi = "mppi"
@@ -65,17 +65,17 @@ def _video_writer(path: Path, task, fps: int):
 
 @app.command()
 def run(
-    task: TaskName = typer.Option(..., "--task", help="The robot task."),
-    spec: Path = typer.Option(..., "--spec", help="Reward spec JSON: {\"task\": ..., \"calls\": [...]} ending with execute_plan."),
-    seconds: float | None = typer.Option(None, "--seconds", min=0.01, help="Run each execute_plan segment for this long instead."),
-    video: Path | None = typer.Option(None, "--video", help="Write an mp4 (needs MUJOCO_GL=egl or osmesa)."),
-    method: Method = typer.Option(Method.mppi, help="Sampling planner."),
+    task: TaskName = typer.Option(..., "--task", help="The robot task."),  # noqa: B008 - typer's idiom
+    spec: Path = typer.Option(..., "--spec", help="Reward spec JSON: {\"task\": ..., \"calls\": [...]} ending with execute_plan."),  # noqa: B008 - typer's idiom
+    seconds: float | None = typer.Option(None, "--seconds", min=0.01, help="Run each execute_plan segment for this long instead."),  # noqa: B008 - typer's idiom
+    video: Path | None = typer.Option(None, "--video", help="Write an mp4 (needs MUJOCO_GL=egl or osmesa)."),  # noqa: B008 - typer's idiom
+    method: Method = typer.Option(Method.mppi, help="Sampling planner."),  # noqa: B008 - typer's idiom
     samples: int = typer.Option(128, min=2, help="Rollouts per planning iteration."),
     horizon: float = typer.Option(0.5, min=0.01, help="Planning horizon, s."),
     noise: float = typer.Option(0.3, min=0.0001, help="Sampling std as a fraction of the half control range."),
     plan_timestep: float | None = typer.Option(0.02, help="Planning-model timestep, s (the plant keeps its own)."),
     replan_every: int = typer.Option(5, min=1, help="Replan every N physics steps."),
-    threads: int | None = typer.Option(None, min=1, help="Rollout threads (default: CPU count)."),
+    threads: int | None = typer.Option(None, min=1, help="Rollout threads (default: CPU count)."),  # noqa: B008 - typer's idiom
     seed: int = typer.Option(0, help="Planner seed."),
     json_out: bool = typer.Option(False, "--json", help="Print the result as one JSON object."),
 ) -> None:
@@ -134,7 +134,7 @@ def run(
 
 
 @app.command()
-def schema(task: TaskName = typer.Option(..., "--task", help="The robot task.")) -> None:
+def schema(task: TaskName = typer.Option(..., "--task", help="The robot task.")) -> None:  # noqa: B008 - typer's idiom
     """Print the JSON schema of TASK's reward spec (what an L2R reward coder must produce)."""
     from llmrl_mpc.task import get_task
 

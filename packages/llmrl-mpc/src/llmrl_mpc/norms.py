@@ -8,12 +8,12 @@ need no derivatives).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from enum import Enum
+from enum import StrEnum
 
 import numpy as np
 
 
-class NormType(str, Enum):
+class NormType(StrEnum):
     """MJPC's norm names (``mjpc::NormType``), lower-case."""
 
     quadratic = "quadratic"  # 0.5 * r'r

@@ -6,12 +6,12 @@ and the controls of all samples are one ``einsum``: cheap beside the rollout.
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 import numpy as np
 
 
-class Interpolation(str, Enum):
+class Interpolation(StrEnum):
     """MJPC's spline kinds: zero-order hold, linear, cubic (Hermite, finite-difference slopes)."""
 
     zero = "zero"

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from llmrl_env_mujoco.tasks import ManipulatorTask, QuadrupedTask
 from llmrl_mpc import PlannerConfig
 from llmrl_mpc.runner import run_spec
-
-from llmrl_env_mujoco.tasks import ManipulatorTask, QuadrupedTask
 
 CFG = PlannerConfig(method="mppi", samples=64, horizon=0.5, noise=0.3, timestep=0.02, nthread=2)
 

@@ -7,7 +7,6 @@ import json
 import numpy as np
 import pytest
 from llmrl_core.errors import ConfigError
-
 from llmrl_env_mujoco.spec import ManipulatorSpec, QuadrupedSpec, RewardSpecError, load_spec, validate_spec
 from llmrl_env_mujoco.tasks import NOMINAL_HEIGHT, ManipulatorTask, QuadrupedTask
 

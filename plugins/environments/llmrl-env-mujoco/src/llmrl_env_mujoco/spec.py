@@ -145,7 +145,7 @@ class _Spec(BaseModel):
 
     @model_validator(mode="after")
     def _ends_with_execute(self) -> _Spec:
-        calls = getattr(self, "calls")
+        calls = self.calls
         if not calls or calls[-1].fn != "execute_plan":
             raise ValueError("a spec must end with an execute_plan call (L2R's rule), e.g. {\"fn\": \"execute_plan\", \"plan_duration\": 2}")
         return self
@@ -153,7 +153,7 @@ class _Spec(BaseModel):
     def segments(self) -> list[tuple[list[Any], float]]:
         """Split into (reward calls, duration) segments at each ``execute_plan``."""
         out, pending = [], []
-        for call in getattr(self, "calls"):
+        for call in self.calls:
             if call.fn == "execute_plan":
                 out.append((pending, call.plan_duration))
                 pending = []
