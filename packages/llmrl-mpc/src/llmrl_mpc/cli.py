@@ -46,8 +46,9 @@ def _video_writer(path: Path, task, fps: int):
         renderer = mujoco.Renderer(task.model, 360, 480)
     except Exception as exc:  # noqa: BLE001 - any GL/codec failure means: no video here
         raise ComponentUnavailableError("--video: " + RENDER_HINT.format(why=f"{type(exc).__name__}: {exc}")) from None
-    writer = imageio.get_writer(str(path), fps=fps)
-    every = max(1, round(1.0 / (fps * task.model.opt.timestep)))
+    every = max(1, round(1.0 / (fps * task.model.opt.timestep)))  # physics steps per frame
+    real_fps = 1.0 / (every * task.model.opt.timestep)  # so the video plays in real time
+    writer = imageio.get_writer(str(path), fps=real_fps, macro_block_size=8)  # 480x360: no resizing
     count = [0]
 
     def on_step(data) -> None:
