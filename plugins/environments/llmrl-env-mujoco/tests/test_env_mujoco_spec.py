@@ -76,7 +76,7 @@ def test_quadruped_calls_set_weights_and_targets() -> None:
     for call in spec.calls:
         task.apply_call(call)
     terms = task.active_terms()
-    assert terms["height"]["weight"] == 0.5 and terms["velocity"]["weight"] == 0.1 and terms["heading"]["weight"] == 0.6
+    assert terms["height"]["weight"] == 0.5 and terms["velocity"]["weight"] == 0.3 and terms["heading"]["weight"] == 0.6
     assert terms["foot_lift"]["weight"] == 1.0 and "location" not in terms and "turning" not in terms
     assert task.p.height == 0.45 and np.allclose(task.p.velocity, [0.3, 0.0])
     assert np.isnan(task.p.lift[:3]).all() and task.p.lift[3] == 0.1
