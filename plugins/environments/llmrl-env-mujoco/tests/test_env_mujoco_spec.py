@@ -7,8 +7,9 @@ import json
 import numpy as np
 import pytest
 from llmrl_core.errors import ConfigError
+from llmrl_env_mujoco.quadruped import NOMINAL_HEIGHT
 from llmrl_env_mujoco.spec import ManipulatorSpec, QuadrupedSpec, RewardSpecError, load_spec, validate_spec
-from llmrl_env_mujoco.tasks import NOMINAL_HEIGHT, ManipulatorTask, QuadrupedTask
+from llmrl_env_mujoco.tasks import ManipulatorTask, QuadrupedTask
 
 END = {"fn": "execute_plan", "plan_duration": 1}
 
