@@ -133,7 +133,7 @@ def main() -> None:
     load = os.getloadavg()
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, threads={args.threads}, "
           f"load average {load[0]:.1f} (cores shared with other jobs), mujoco {mujoco.__version__}", flush=True)
-    overhead = planner_overhead(args.threads, reps=5 if args.quick else 20)
+    overhead = planner_overhead(args.threads, reps=10 if args.quick else 20)
     print(f"(1) planner vs raw rollout: {overhead}", flush=True)
     rt = realtime(args.threads, seconds=1.5 if args.quick else 5.0, replan_every=args.replan_every)
     print(f"(2) real-time factor (128 samples x 0.5 s, replan every {args.replan_every * 10} ms): {rt}", flush=True)
