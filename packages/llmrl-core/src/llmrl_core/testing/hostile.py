@@ -58,6 +58,20 @@ def descendants(pid: int | None = None) -> set[int]:
     return found
 
 
+def _processes_with(mark: str) -> list[int]:
+    """Host pids whose command line contains ``mark``."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/cmdline", "rb") as fh:
+                    if mark.encode() in fh.read():
+                        found.append(int(entry))
+            except OSError:
+                continue
+    return found
+
+
 def _settled_count(timeout_s: float = 3.0) -> int:
     """The number of descendants once it stops changing (pools may be forking spare children)."""
     deadline = time.monotonic() + timeout_s
@@ -309,20 +323,29 @@ class HostileProgramSuite:
         assert result.status in EXEC_STATUSES
 
     def test_daemon_does_not_outlive_the_program(self, sandbox: Sandbox) -> None:
+        mark = "llmrl-daemon-" + secrets.token_hex(8)
         code = (
-            "import os, time\n"
+            "import os, sys, time\n"
             "if os.fork() == 0:\n"
             "    os.setsid()\n"
             "    if os.fork() == 0:\n"
             "        os.closerange(0, 256)\n"
-            "        time.sleep(300)\n"
+            "        try:\n"
+            f"            os.execv(sys.executable, [sys.executable, '-c', 'import time; time.sleep(300)', {mark!r}])\n"
+            "        except OSError:\n"
+            "            time.sleep(300)\n"
             "    os._exit(0)\n"
+            "time.sleep(0.5)\n"
             "print('parent done')\n"
         )
         result = sandbox.run(code, timeout_s=10)
         assert result.status == "ok" and result.stdout == "parent done\n", result
         assert result.duration_s < 10, "the sandbox waited for the daemon instead of ending the execution"
-        # the autouse check then requires the daemon to be gone from this host
+        if self.runs_on_this_host:  # wherever it was reparented to, no process may still carry the mark
+            deadline = time.monotonic() + 5.0
+            while (alive := _processes_with(mark)) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert not alive, f"the daemon outlived the program: pids {alive}"
 
     def test_no_state_for_the_next_execution(self, sandbox: Sandbox) -> None:
         plant = (

@@ -464,12 +464,16 @@ def send(fd: int, header: dict, *payloads: bytes) -> None:
         view = view[os.write(fd, view):]
 
 
-def vm_size() -> int:
+def status_field(name: str) -> int:
     with open("/proc/self/status") as fh:
         for line in fh:
-            if line.startswith("VmSize:"):
-                return int(line.split()[1]) * 1024
+            if line.startswith(name + ":"):
+                return int(line.split()[1])
     return 0
+
+
+def vm_size() -> int:
+    return status_field("VmSize") * 1024
 
 
 def main() -> None:
@@ -512,6 +516,10 @@ def main() -> None:
     gc.collect()
     gc.freeze()  # forked children then do not touch (copy) the preloaded objects' pages
     CFG["base_vm_bytes"] = vm_size()
+    threads = status_field("Threads")
+    if threads > 1:  # a raw clone() copies no other thread and resets no lock a thread may hold
+        failed["(threads)"] = (f"the preloaded modules started {threads - 1} thread(s); forking such a process can "
+                               "deadlock - preload modules that start no threads (OMP_NUM_THREADS=1 is set)")
     if CFG["namespaces"] and SYS_CLONE is None:
         raise OSError(f"the local sandbox supports x86_64 and aarch64, not {os.uname().machine}")
     NEXT = Child()

@@ -1,0 +1,32 @@
+"""llmrl-mpc: sampling model-predictive control on MuJoCo with MJPC-style costs.
+
+``import llmrl_mpc`` stays light (numpy + pydantic); the planner and controller,
+which import mujoco, load on first access.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from llmrl_mpc.config import PlannerConfig
+from llmrl_mpc.costs import Cost, CostTerm
+from llmrl_mpc.norms import NormType, norm, risk_transform
+from llmrl_mpc.splines import Interpolation
+
+_LAZY = {
+    "SamplingPlanner": "llmrl_mpc.planner",
+    "PlanInfo": "llmrl_mpc.planner",
+    "Controller": "llmrl_mpc.controller",
+    "StateLayout": "llmrl_mpc.trajectory",
+    "Trajectory": "llmrl_mpc.trajectory",
+}
+
+__all__ = ["Controller", "Cost", "CostTerm", "Interpolation", "NormType", "PlanInfo", "PlannerConfig",
+           "SamplingPlanner", "StateLayout", "Trajectory", "norm", "risk_transform"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(name)

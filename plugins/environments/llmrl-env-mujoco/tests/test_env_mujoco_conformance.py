@@ -1,0 +1,33 @@
+"""Both environments pass llmrl's environment contract (Gymnasium checker, seeding, spaces)."""
+
+from __future__ import annotations
+
+from llmrl_core.testing import EnvironmentConformance
+
+
+class TestQuadrupedEnv(EnvironmentConformance):
+    env_id = "llmrl/Quadruped-v0"
+    rollout_steps = 100
+
+
+class TestManipulatorEnv(EnvironmentConformance):
+    env_id = "llmrl/Manipulator-v0"
+    rollout_steps = 100
+
+
+def test_reset_applies_a_spec_and_reward_is_minus_cost() -> None:
+    import numpy as np
+
+    from llmrl_core import make_env
+
+    env = make_env("llmrl/Quadruped-v0")
+    spec = {"task": "quadruped", "calls": [{"fn": "set_torso_targets", "target_torso_height": 0.4},
+                                           {"fn": "execute_plan", "plan_duration": 1}]}
+    env.reset(seed=0, options={"spec": spec})
+    task = env.unwrapped.task
+    assert task.p.height == 0.4
+    _, reward, _, _, info = env.step(task.home_ctrl())
+    assert reward == -info["cost"] and np.isfinite(reward)
+    # standing at the home height (0.53 m) while asked for 0.4 m costs the height term
+    assert info["cost"] > 0.5 * 0.5 * 0.1**2
+    env.close()
