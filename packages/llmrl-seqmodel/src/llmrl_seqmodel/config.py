@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -65,7 +65,8 @@ class EvalConfig(_Config):
 class ADRunConfig(_Config):
     """Everything one `llmrl ad` pipeline needs, stored in the run directory as config.json."""
 
-    env: str = "darkroom"
+    env: str = Field("darkroom", description="darkroom | darkroom-hard | key-to-door | bandit")
+    env_kwargs: dict[str, Any] = Field(default_factory=dict, description="Overrides of the env's defaults, e.g. {'size': 5}.")
     n_test: int = Field(20, ge=1, description="Held-out tasks.")
     n_train: int | None = Field(None, description="Cap on training tasks (default: all the others).")
     split_seed: int = 0

@@ -5,8 +5,22 @@ enumerates them, :func:`task_split` splits them into train and held-out sets, an
 ``reset(options={"task": ...})`` (or ``{"goal": (x, y)}`` for the dark rooms) fixes one.
 """
 
-from llmrl_env_gridworld.bandit import AdversarialBanditEnv
-from llmrl_env_gridworld.darkroom import DarkKeyToDoorEnv, DarkRoomEnv
-from llmrl_env_gridworld.tasks import task_split
+from __future__ import annotations
 
-__all__ = ["AdversarialBanditEnv", "DarkKeyToDoorEnv", "DarkRoomEnv", "task_split"]
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "AdversarialBanditEnv": "llmrl_env_gridworld.bandit",
+    "DarkKeyToDoorEnv": "llmrl_env_gridworld.darkroom",
+    "DarkRoomEnv": "llmrl_env_gridworld.darkroom",
+    "task_split": "llmrl_env_gridworld.tasks",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    # Lazy: the plugin hook module imports this package, and must not pull gymnasium in.
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(name)
