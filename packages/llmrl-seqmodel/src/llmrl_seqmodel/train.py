@@ -89,7 +89,7 @@ def fit(model, batches: Callable[[], dict[str, np.ndarray]], cfg: TrainConfig,
         torch.set_num_threads(cfg.threads)
     torch.manual_seed(cfg.seed)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, betas=(0.9, 0.99), weight_decay=cfg.weight_decay)
-    loss_fn = torch.nn.CrossEntropyLoss(label_smoothing=cfg.label_smoothing)
+    loss_fn = torch.nn.CrossEntropyLoss(label_smoothing=cfg.label_smoothing, ignore_index=-100)
     model.train()
     losses, tokens, start = [], 0, time.perf_counter()
     for step in range(cfg.steps):
@@ -103,7 +103,7 @@ def fit(model, batches: Callable[[], dict[str, np.ndarray]], cfg: TrainConfig,
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
         opt.step()
-        tokens += target.numel()
+        tokens += target.numel()  # every position is processed, predicted or not
         losses.append(float(loss.detach()))
         if on_step:
             on_step(step, losses[-1])
