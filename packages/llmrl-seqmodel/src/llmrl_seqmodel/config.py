@@ -14,9 +14,10 @@ class _Config(BaseModel):
 class HistoryConfig(_Config):
     """How learning histories are generated: one per (training task, seed)."""
 
-    source: Literal["oracle-eps", "q-learning", "ucb", "expert", "random"] = Field(
-        "oracle-eps",
-        description="oracle-eps: AD^eps's noisy oracle with eps annealed 1 -> 0; q-learning: tabular; "
+    source: Literal["explorer-eps", "oracle-eps", "q-learning", "ucb", "expert", "random"] = Field(
+        "explorer-eps",
+        description="explorer-eps: explore unvisited cells until rewarded, then exploit, eps annealed 1 -> 0 "
+        "(dark rooms); oracle-eps: AD^eps's noisy oracle with eps annealed 1 -> 0; q-learning: tabular; "
         "ucb: for the bandit; expert: the oracle with eps = 0 (Expert Distillation's data); random: uniform actions (DPT's contexts).",
     )
     episodes: int = Field(60, ge=1, description="Episodes per learning history.")

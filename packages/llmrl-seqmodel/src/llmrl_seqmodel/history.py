@@ -74,9 +74,13 @@ class Histories:
         return cls(data["obs"], data["next_obs"], data["actions"], data["rewards"], data["steps"], data["offsets"], returns, tasks, manifest)
 
 
-def make_source(cfg: HistoryConfig, env, n_actions: int):
+def make_source(cfg: HistoryConfig, env, n_actions: int, rng: np.random.Generator):
     from llmrl_seqmodel import sources
 
+    if cfg.source == "explorer-eps":
+        if not hasattr(env, "moves"):
+            raise ValueError(f"source 'explorer-eps' needs a grid env exposing `moves`; {env} has none (use oracle-eps)")
+        return sources.ExplorerEps(env.moves, obs_nvec(env), cfg.episodes, cfg.anneal_fraction, rng)
     if cfg.source == "oracle-eps":
         return sources.OracleEps(env, n_actions, cfg.episodes, cfg.anneal_fraction)
     if cfg.source == "random":
@@ -93,7 +97,7 @@ def run_history(prof: EnvProfile, task: Any, cfg: HistoryConfig, job: int, split
     env = prof.make(split)
     n_actions = int(env.action_space.n)
     rng = np.random.default_rng([cfg.seed, job])
-    source = make_source(cfg, env, n_actions)
+    source = make_source(cfg, env, n_actions, rng)
     obs_l, next_l, act_l, rew_l, step_l, returns = [], [], [], [], [], []
     for k in range(cfg.episodes):
         source.begin_episode(k)

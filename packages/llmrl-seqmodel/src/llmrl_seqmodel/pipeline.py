@@ -127,20 +127,22 @@ def eval_run(run_dir: str | Path, kinds: list[str] | None = None, eval_cfg: Eval
         if kind == "source":
             returns = evaluate_source(prof, test, cfg.history, ecfg.episodes, ecfg.seeds, split)
         else:
-            path = run_dir / f"model-{kind}.pt"
+            base, _, decoding = kind.partition("-")  # "ad-greedy": AD with argmax actions
+            kcfg = ecfg.model_copy(update={"greedy": True}) if decoding == "greedy" else ecfg
+            path = run_dir / f"model-{base}.pt"
             if not path.exists():
-                raise FileNotFoundError(f"no {path.name} in {run_dir}; run `llmrl ad train --run {run_dir} --kind {kind}` first")
+                raise FileNotFoundError(f"no {path.name} in {run_dir}; run `llmrl ad train --run {run_dir} --kind {base}` first")
             model = SeqPolicy.load(path)
 
             def tick(n: int, kind: str = kind) -> None:
                 progress(f"eval {kind}", n, ecfg.episodes)
 
-            if kind == "dpt":
+            if base == "dpt":
                 from llmrl_seqmodel.dpt import evaluate_dpt
 
-                returns = evaluate_dpt(model, prof, test, ecfg, split=split, on_episode=tick)
+                returns = evaluate_dpt(model, prof, test, kcfg, split=split, on_episode=tick)
             else:
-                returns = evaluate_in_context(model, prof, test, ecfg, split=split, on_episode=tick)
+                returns = evaluate_in_context(model, prof, test, kcfg, split=split, on_episode=tick)
         results["methods"][kind] = summarise(returns, last=min(10, ecfg.episodes))
     if not prof.bandit and prof.name == "darkroom":
         env = prof.make()

@@ -54,6 +54,55 @@ class OracleEps(Source):
         return int(self.env.optimal_action(obs))
 
 
+class ExplorerEps(Source):
+    """A noisy explore-then-exploit learner for the dark rooms: what a good in-context RL agent does.
+
+    It walks to the nearest cell it has not stood on yet in this history (ties broken by a
+    per-history random order) until it is rewarded somewhere; from then on it walks to that
+    cell. With probability eps it acts at random instead, and eps is annealed from 1 to 0 over
+    ``anneal_fraction`` of the history, as in AD^eps. Unlike the oracle it only uses what it
+    has seen, so the history shows exploration as well as exploitation.
+    """
+
+    def __init__(self, moves: np.ndarray, nvec: np.ndarray, episodes: int, anneal_fraction: float, rng: np.random.Generator):
+        self.moves = np.asarray(moves)
+        self.n_actions = len(self.moves)
+        self.visited = np.zeros(tuple(int(n) for n in nvec), dtype=bool)
+        self.tiebreak = rng.random(self.visited.shape) * 0.5
+        self.target: tuple[int, int] | None = None
+        self.horizon = max(1.0, anneal_fraction * episodes)
+        self.eps = 1.0
+
+    def begin_episode(self, k: int) -> None:
+        self.eps = max(0.0, 1.0 - k / self.horizon)
+
+    def _goal(self, obs: np.ndarray) -> tuple[int, int]:
+        if self.target is not None:
+            return self.target
+        xs, ys = np.nonzero(~self.visited)
+        if len(xs) == 0:
+            return int(obs[0]), int(obs[1])
+        dist = np.abs(xs - obs[0]) + np.abs(ys - obs[1]) + self.tiebreak[xs, ys]
+        i = int(np.argmin(dist))
+        return int(xs[i]), int(ys[i])
+
+    def act(self, obs, rng):
+        self.visited[int(obs[0]), int(obs[1])] = True
+        if rng.random() < self.eps:
+            return int(rng.integers(self.n_actions))
+        gx, gy = self._goal(obs)
+        dx, dy = gx - int(obs[0]), gy - int(obs[1])
+        if dx == 0 and dy == 0:
+            return int(np.flatnonzero((self.moves == 0).all(1))[0])
+        step = (int(np.sign(dx)), 0) if abs(dx) >= abs(dy) else (0, int(np.sign(dy)))
+        return int(np.flatnonzero((self.moves == step).all(1))[0])
+
+    def update(self, obs, action, reward, next_obs, done):
+        self.visited[int(next_obs[0]), int(next_obs[1])] = True
+        if reward > 0 and self.target is None:
+            self.target = (int(next_obs[0]), int(next_obs[1]))
+
+
 class QLearning(Source):
     """Tabular Q-learning with epsilon annealed from 1 to ``eps_final`` over the history."""
 

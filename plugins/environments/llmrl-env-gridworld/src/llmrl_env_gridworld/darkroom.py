@@ -55,6 +55,7 @@ class DarkRoomEnv(gym.Env):
         self.observation_space = gym.spaces.MultiDiscrete([size, size])
         self.action_space = gym.spaces.Discrete(len(MOVES))
         self.start = (size // 2, size // 2)
+        self.moves = MOVES  # (dx, dy) of each action, for planners such as AD's exploring source
         self._fixed_goal = None if goal is None else _cell(goal, size, "goal")
         self.goal = self._fixed_goal or self.start
         self._pos = np.array(self.start, dtype=np.int64)
@@ -124,6 +125,7 @@ class DarkKeyToDoorEnv(gym.Env):
         self.size, self.max_steps = size, max_steps
         self.observation_space = gym.spaces.MultiDiscrete([size, size])
         self.action_space = gym.spaces.Discrete(len(MOVES))
+        self.moves = MOVES
         self._fixed = None if task is None else self._parse(task)
         self.key, self.door = self._fixed or ((0, 0), (size - 1, size - 1))
         self._pos = np.zeros(2, dtype=np.int64)
