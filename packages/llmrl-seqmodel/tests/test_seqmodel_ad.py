@@ -60,14 +60,17 @@ def test_small_ad_run_learns_in_context_on_held_out_goals(tmp_path):
 
     cfg = ADRunConfig(
         env="darkroom", env_kwargs=SMALL_ROOM, n_test=5,
-        history=HistoryConfig(episodes=20, histories_per_task=6, workers=1, seed=0, anneal_fraction=0.5),
-        model=ModelConfig(n_embd=32, n_layer=2, n_head=2, n_inner=64, context_episodes=3),
-        train=TrainConfig(steps=300, batch_size=32, lr=2e-3, warmup=30),
+        history=HistoryConfig(source="explorer-eps", episodes=12, histories_per_task=8, workers=1, seed=0,
+                              anneal_fraction=0.4),
+        # A tiny model without AD's heavy regularisers: it has to learn in a few hundred steps.
+        model=ModelConfig(n_embd=48, n_layer=2, n_head=2, n_inner=96, context_episodes=4,
+                          dropout=0.0, attn_dropout=0.0, token_mask=0.0),
+        train=TrainConfig(steps=500, batch_size=32, lr=3e-3, warmup=30),
         eval=EvalConfig(episodes=12, seeds=4),
     )
     collect_run(tmp_path, cfg)
     summary = train_run(tmp_path, "ad")
-    assert summary["final_loss"] < 1.2
+    assert summary["final_loss"] < 0.8
     res = eval_run(tmp_path, ["ad", "source"])
     curve = np.array(res["methods"]["ad"]["curve"])
     # Goals are unseen (held out) and the context starts empty: the first episodes explore,
