@@ -26,9 +26,8 @@ def throughput(batch: int, length: int, n_embd: int, n_layer: int, n_head: int, 
     """tokens/s of AD's training step vs a plain GPT-2 (input ids) of the same size, same batch."""
     import numpy as np
     import torch
-    from transformers import GPT2Config, GPT2Model
-
     from llmrl_seqmodel.model import PolicySpec, SeqPolicy
+    from transformers import GPT2Config, GPT2Model
 
     torch.set_num_threads(1)
     rng = np.random.default_rng(0)
@@ -73,14 +72,16 @@ def ad_benchmark(out: Path, quick: bool) -> dict:
                           model=ModelConfig(n_embd=32, n_layer=1, n_head=2, n_inner=64, context_episodes=2),
                           train=TrainConfig(steps=15, batch_size=16), eval=EvalConfig(episodes=5, seeds=1))
     else:
-        # AD's model (64 wide, 4 layers, 4 heads) with a 256-wide FF and lighter dropout/masking:
-        # the budget is one CPU-hour on a shared 2-core machine, not the paper's long training.
+        # The budget is what a shared, oversubscribed 2-core CPU gives in well under an hour, not the
+        # paper's long training: a 2-layer, 48-wide GPT-2 without dropout/masking (the regularisers
+        # slow early learning), histories of the explore-then-exploit source with eps annealed 1 -> 0.
         cfg = ADRunConfig(
             n_test=20,
-            history=HistoryConfig(source="explorer-eps", episodes=20, histories_per_task=8, workers=2, anneal_fraction=0.5),
-            model=ModelConfig(attn_dropout=0.1, token_mask=0.1, context_episodes=4),
-            train=TrainConfig(steps=1500, batch_size=32, lr=1e-3, warmup=100),
-            eval=EvalConfig(episodes=50, seeds=2),
+            history=HistoryConfig(source="explorer-eps", episodes=12, histories_per_task=8, workers=2, anneal_fraction=0.4),
+            model=ModelConfig(n_embd=48, n_layer=2, n_head=2, n_inner=96, context_episodes=4,
+                              dropout=0.0, attn_dropout=0.0, token_mask=0.0),
+            train=TrainConfig(steps=700, batch_size=32, lr=3e-3, warmup=30),
+            eval=EvalConfig(episodes=50, seeds=1),
         )
     t0 = time.perf_counter()
     hist = collect_run(out, cfg)
@@ -90,7 +91,7 @@ def ad_benchmark(out: Path, quick: bool) -> dict:
     baseline_steps = {"steps": max(1, cfg.train.steps // 2)}  # the CPU budget allows half AD's steps for each baseline
     ed = train_run(out, "ed", **baseline_steps)
     dpt = train_run(out, "dpt", **baseline_steps)
-    res = eval_run(out, ["ad", "ad-greedy", "ed", "ed-greedy", "dpt", "source"])
+    res = eval_run(out, ["ad", "ed", "dpt", "source"])
     m = res["methods"]
     return {
         "collect_s": collect_s, "pipeline_s": pipeline_s, "transitions": int(hist.offsets[-1]),
@@ -144,7 +145,6 @@ def _ad_figures(out: Path, quick: bool) -> dict:
     figures = {
         "ad_vs_ed_return_ratio": m["ad"][last] / max(m["ed"][last], 1e-9),
         "ad_return": m["ad"][last], "ed_return": m["ed"][last], "dpt_return": m["dpt"][last],
-        "ad_greedy_return": m["ad-greedy"][last], "ed_greedy_return": m["ed-greedy"][last],
         "source_return": m["source"][last], "optimal_return": ad["eval"].get("optimal"),
         "ad_first_episode_return": m["ad"]["first_episode"],
         "ad_pipeline_minutes": ad["pipeline_s"] / 60, "collect_s": ad["collect_s"], "transitions": ad["transitions"],

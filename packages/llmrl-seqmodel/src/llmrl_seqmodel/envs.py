@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-
 from llmrl_core import make_env
 from llmrl_core.errors import ConfigError
 

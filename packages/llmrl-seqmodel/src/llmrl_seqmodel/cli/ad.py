@@ -9,7 +9,6 @@ import json
 from pathlib import Path
 
 import typer
-
 from llmrl_core.cli.output import console
 
 app = typer.Typer(no_args_is_help=True, help="Algorithm Distillation: learning histories -> transformer -> in-context RL.")
@@ -31,7 +30,7 @@ def _kwargs(pairs: list[str]) -> dict:
 @app.command("collect")
 def collect_cmd(
     env: str = typer.Option("darkroom", help="darkroom | darkroom-hard | key-to-door | bandit"),
-    out: Path = typer.Option(..., help="Run directory to create."),
+    out: Path = typer.Option(..., help="Run directory to create."),  # noqa: B008 - typer reads defaults this way
     source: str = typer.Option(None, help="oracle-eps | q-learning | ucb | expert (default: oracle-eps, ucb on the bandit)."),
     episodes: int = typer.Option(60, help="Episodes per learning history (the bandit: env episodes of 100 trials)."),
     histories_per_task: int = typer.Option(4),
@@ -39,7 +38,7 @@ def collect_cmd(
     n_train: int = typer.Option(None, help="Cap on training tasks."),
     workers: int = typer.Option(2, help="Parallel processes."),
     seed: int = typer.Option(0),
-    env_arg: list[str] = typer.Option([], help="Env override KEY=VALUE, e.g. size=5 (repeatable)."),
+    env_arg: list[str] = typer.Option([], help="Env override KEY=VALUE, e.g. size=5 (repeatable)."),  # noqa: B008
 ) -> None:
     """Generate the source algorithm's learning histories on the training tasks."""
     from llmrl_seqmodel.cli._progress import bars
@@ -59,7 +58,7 @@ def collect_cmd(
 
 @app.command("train")
 def train_cmd(
-    run: Path = typer.Option(..., help="Run directory from `llmrl ad collect`."),
+    run: Path = typer.Option(..., help="Run directory from `llmrl ad collect`."),  # noqa: B008 - typer reads defaults this way
     kind: str = typer.Option("ad", help="ad | ed (expert distillation) | dpt"),
     steps: int = typer.Option(None, help="Gradient steps (default: the run's config)."),
     batch_size: int = typer.Option(None),
@@ -80,7 +79,7 @@ def train_cmd(
 
 @app.command("eval")
 def eval_cmd(
-    run: Path = typer.Option(..., help="Run directory with trained models."),
+    run: Path = typer.Option(..., help="Run directory with trained models."),  # noqa: B008 - typer reads defaults this way
     kinds: str = typer.Option(None, help="Comma-separated: ad,ed,dpt,source (default: every trained model + source)."),
     episodes: int = typer.Option(50, help="In-context episodes per held-out task."),
     seeds: int = typer.Option(2),

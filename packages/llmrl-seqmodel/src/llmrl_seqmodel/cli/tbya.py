@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-
 from llmrl_core.cli.output import console
 
 app = typer.Typer(no_args_is_help=True, help="Think Before You Act: captions + actions in one stream, on BabyAI.")
@@ -14,7 +13,7 @@ app = typer.Typer(no_args_is_help=True, help="Think Before You Act: captions + a
 @app.command("collect")
 def collect_cmd(
     level: str = typer.Option("GoToLocal", help="BabyAI level (llmrl/BabyAI-<level>-v0): GoToLocal, MiniBossLevel, BossLevel, ..."),
-    out: Path = typer.Option(..., help="Run directory to create."),
+    out: Path = typer.Option(..., help="Run directory to create."),  # noqa: B008 - typer reads defaults this way
     demos: int = typer.Option(2000, help="Successful bot demos to keep (seeds the bot fails are skipped)."),
     workers: int = typer.Option(2),
 ) -> None:
@@ -30,7 +29,7 @@ def collect_cmd(
 
 @app.command("train")
 def train_cmd(
-    run: Path = typer.Option(..., help="Run directory from `llmrl tbya collect`."),
+    run: Path = typer.Option(..., help="Run directory from `llmrl tbya collect`."),  # noqa: B008 - typer reads defaults this way
     captions: bool = typer.Option(True, "--captions/--no-captions", help="--no-captions trains the baseline."),
     steps: int = typer.Option(1500),
     batch_size: int = typer.Option(32),
@@ -50,7 +49,7 @@ def train_cmd(
 
 @app.command("eval")
 def eval_cmd(
-    run: Path = typer.Option(..., help="Run directory with trained models."),
+    run: Path = typer.Option(..., help="Run directory with trained models."),  # noqa: B008 - typer reads defaults this way
     episodes: int = typer.Option(100, help="Held-out seeds to evaluate."),
     models: str = typer.Option("captions,plain", help="Comma-separated: captions, plain."),
 ) -> None:

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-
 from llmrl_core import make_env
 
 log = logging.getLogger(__name__)
@@ -83,20 +82,25 @@ def collect_demos(level: str, n: int, *, first_seed: int = 0, workers: int = 2,
     """``n`` successful bot demos on seeds from ``first_seed`` on (seeds the bot fails are skipped)."""
     level_env(level)  # fail fast on an unknown level or a missing plugin
     episodes: list[dict] = []
-    seed, chunk = first_seed, 50
+    seed, chunk = first_seed, 50 if workers > 1 else n
     import multiprocessing as mp
 
-    with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as pool:
+    pool = ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) if workers > 1 else None
+    mapper = pool.map if pool is not None else map
+    try:
         while len(episodes) < n:
             need = n - len(episodes)
             jobs = [(level, list(range(seed + i * chunk, seed + (i + 1) * chunk)))
                     for i in range(max(1, -(-need // chunk)))]
             seed += len(jobs) * chunk
-            for batch in pool.map(_demos_for, jobs):
+            for batch in mapper(_demos_for, jobs):
                 take = batch[: n - len(episodes)]
                 episodes.extend(take)
                 if on_done:
                     on_done(len(take))
+    finally:
+        if pool is not None:
+            pool.shutdown()
     lengths = [len(e["actions"]) for e in episodes]
     log.info("collected %d demos (%d steps) of %s", len(episodes), sum(lengths), level)
     return Demos(

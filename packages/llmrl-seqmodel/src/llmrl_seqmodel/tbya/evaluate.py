@@ -14,9 +14,12 @@ import numpy as np
 from llmrl_seqmodel.tbya.stream import ACTION0, CAP, END_CAP, N_ACTIONS, OBS, PAD, Vocab
 
 
-def evaluate_tbya(model, level: str, seeds: list[int], *, max_caption: int = 8,
+def evaluate_tbya(model, level: str, seeds: list[int], *, max_caption: int = 8, max_steps: int | None = None,
                   on_episode: Callable[[int], None] | None = None) -> dict:
-    """Greedy decoding on ``seeds``; returns success rate, mean return and the captions it wrote."""
+    """Greedy decoding on ``seeds``; returns success rate, mean return and the captions it wrote.
+
+    ``max_steps`` ends an episode early (as a failure) before the level's own step limit.
+    """
     import torch
 
     from llmrl_seqmodel.tbya.data import level_env
@@ -36,7 +39,7 @@ def evaluate_tbya(model, level: str, seeds: list[int], *, max_caption: int = 8,
     only_end = np.zeros(V, bool)
     only_end[END_CAP] = True
 
-    envs, streams, images, dirs, state, caplen, mission_len = [], [], [], [], [], [], []
+    envs, streams, images, dirs, state, caplen, mission_len, steps = [], [], [], [], [], [], [], []
     for seed in seeds:
         env = level_env(level)
         obs, _ = env.reset(seed=seed)
@@ -48,6 +51,7 @@ def evaluate_tbya(model, level: str, seeds: list[int], *, max_caption: int = 8,
         state.append("obs")
         caplen.append(0)
         mission_len.append(len(ids))
+        steps.append(0)
     success = np.zeros(len(seeds))
     returns = np.zeros(len(seeds))
     active = list(range(len(seeds)))
@@ -93,6 +97,8 @@ def evaluate_tbya(model, level: str, seeds: list[int], *, max_caption: int = 8,
                     written[i][-1] = (written[i][-1] + " " + vocab.decode([choice])).strip()
                 else:  # an action
                     obs, reward, terminated, truncated, _ = envs[i].step(choice - ACTION0)
+                    steps[i] += 1
+                    truncated = truncated or (max_steps is not None and steps[i] >= max_steps)
                     if terminated or truncated:
                         success[i], returns[i] = float(reward > 0), float(reward)
                         if on_episode:

@@ -47,7 +47,7 @@ def train_run(run_dir: str | Path, captions: bool, train_cfg: TrainConfig, model
 
 
 def eval_run(run_dir: str | Path, episodes: int = 100, models: tuple[str, ...] = ("captions", "plain"),
-             progress: Progress = _noop) -> dict[str, Any]:
+             progress: Progress = _noop, max_steps: int | None = None) -> dict[str, Any]:
     from llmrl_seqmodel.tbya.data import Demos
     from llmrl_seqmodel.tbya.evaluate import evaluate_tbya
     from llmrl_seqmodel.tbya.model import TBYAPolicy
@@ -58,6 +58,6 @@ def eval_run(run_dir: str | Path, episodes: int = 100, models: tuple[str, ...] =
     results: dict[str, Any] = {"level": level, "episodes": episodes, "models": {}}
     for name in models:
         model = TBYAPolicy.load(run_dir / f"model-{name}.pt")
-        results["models"][name] = evaluate_tbya(model, level, seeds, on_episode=lambda k, n=name: progress(f"eval {n}", k, episodes))
+        results["models"][name] = evaluate_tbya(model, level, seeds, max_steps=max_steps, on_episode=lambda k, n=name: progress(f"eval {n}", k, episodes))
     (run_dir / "eval.json").write_text(json.dumps(results, indent=1))
     return results

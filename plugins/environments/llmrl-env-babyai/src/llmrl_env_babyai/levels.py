@@ -8,11 +8,10 @@ from typing import Any
 
 import gymnasium as gym
 
+from llmrl_env_babyai import LEVELS
 from llmrl_env_babyai.captions import caption_of
 
 log = logging.getLogger(__name__)
-
-from llmrl_env_babyai import LEVELS  # noqa: F401 - re-exported
 
 
 @dataclass
@@ -39,7 +38,7 @@ class BabyAIEnv(gym.Env):
 
         env_id = f"BabyAI-{level}-v0"
         if env_id not in gym.registry:
-            raise ValueError(f"unknown BabyAI level {level!r}; try one of {', '.join(LEVELS)} (minigrid's BabyAI-*-v0 ids)")
+            raise ValueError(f"unknown BabyAI level {level!r} (no {env_id} in minigrid); try one of {', '.join(LEVELS)} (minigrid's BabyAI-*-v0 ids)")
         self.level = level
         self.inner = gym.make(env_id, **kwargs).unwrapped
         self.observation_space = self.inner.observation_space
