@@ -78,8 +78,9 @@ def make_source(cfg: HistoryConfig, env, n_actions: int, rng: np.random.Generato
     from llmrl_seqmodel import sources
 
     if cfg.source == "explorer-eps":
-        if not hasattr(env, "moves"):
-            raise ValueError(f"source 'explorer-eps' needs a grid env exposing `moves`; {env} has none (use oracle-eps)")
+        if not hasattr(env, "moves") or hasattr(env, "key"):
+            raise ValueError(f"source 'explorer-eps' is for the dark rooms (one goal cell); {env} needs another: "
+                             "use --source oracle-eps or q-learning")
         return sources.ExplorerEps(env.moves, obs_nvec(env), cfg.episodes, cfg.anneal_fraction, rng)
     if cfg.source == "oracle-eps":
         return sources.OracleEps(env, n_actions, cfg.episodes, cfg.anneal_fraction)

@@ -31,7 +31,7 @@ def _kwargs(pairs: list[str]) -> dict:
 def collect_cmd(
     env: str = typer.Option("darkroom", help="darkroom | darkroom-hard | key-to-door | bandit"),
     out: Path = typer.Option(..., help="Run directory to create."),  # noqa: B008 - typer reads defaults this way
-    source: str = typer.Option(None, help="oracle-eps | q-learning | ucb | expert (default: oracle-eps, ucb on the bandit)."),
+    source: str = typer.Option(None, help="explorer-eps | oracle-eps | q-learning | ucb | expert (default: explorer-eps; oracle-eps on key-to-door; ucb on the bandit)."),
     episodes: int = typer.Option(60, help="Episodes per learning history (the bandit: env episodes of 100 trials)."),
     histories_per_task: int = typer.Option(4),
     n_test: int = typer.Option(20, help="Held-out tasks."),
@@ -45,7 +45,7 @@ def collect_cmd(
     from llmrl_seqmodel.config import ADRunConfig, HistoryConfig
     from llmrl_seqmodel.pipeline import collect_run
 
-    source = source or ("ucb" if env == "bandit" else "oracle-eps")
+    source = source or {"bandit": "ucb", "key-to-door": "oracle-eps"}.get(env, "explorer-eps")
     cfg = ADRunConfig(env=env, env_kwargs=_kwargs(env_arg), n_test=n_test, n_train=n_train, history=HistoryConfig(
         source=source, episodes=episodes, histories_per_task=histories_per_task, workers=workers, seed=seed))
     with bars() as progress:
