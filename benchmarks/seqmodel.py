@@ -63,7 +63,7 @@ def throughput(batch: int, length: int, n_embd: int, n_layer: int, n_head: int, 
     return {"ad_tokens_per_s": ours_tps, "plain_gpt2_tokens_per_s": plain_tps, "ratio": ours_tps / plain_tps}
 
 
-def ad_benchmark(out: Path, quick: bool) -> dict:
+def ad_benchmark(out: Path, quick: bool, steps: int = 700, n_embd: int = 48, n_layer: int = 2) -> dict:
     from llmrl_seqmodel.config import ADRunConfig, EvalConfig, HistoryConfig, ModelConfig, TrainConfig
     from llmrl_seqmodel.pipeline import collect_run, eval_run, train_run
 
@@ -78,9 +78,9 @@ def ad_benchmark(out: Path, quick: bool) -> dict:
         cfg = ADRunConfig(
             n_test=20,
             history=HistoryConfig(source="explorer-eps", episodes=12, histories_per_task=8, workers=2, anneal_fraction=0.4),
-            model=ModelConfig(n_embd=48, n_layer=2, n_head=2, n_inner=96, context_episodes=4,
+            model=ModelConfig(n_embd=n_embd, n_layer=n_layer, n_head=2, n_inner=2 * n_embd, context_episodes=4,
                               dropout=0.0, attn_dropout=0.0, token_mask=0.0),
-            train=TrainConfig(steps=700, batch_size=32, lr=3e-3, warmup=30),
+            train=TrainConfig(steps=steps, batch_size=32, lr=3e-3, warmup=30),
             eval=EvalConfig(episodes=50, seeds=1),
         )
     t0 = time.perf_counter()
@@ -117,6 +117,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="tiny settings: exercises every step in about a minute")
     parser.add_argument("--out", type=Path, default=None, help="keep run directories here (default: a temp dir)")
     parser.add_argument("--part", choices=("all", "ad", "tbya"), default="all", help="run one half only")
+    parser.add_argument("--ad-steps", type=int, default=700, help="AD's gradient steps (ED and DPT get half)")
+    parser.add_argument("--ad-embd", type=int, default=48)
+    parser.add_argument("--ad-layers", type=int, default=2)
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     out = args.out or Path(tempfile.mkdtemp(prefix="llmrl-seqmodel-bench-"))
@@ -124,7 +127,7 @@ def main() -> None:
 
     figures: dict = {}
     if args.part in ("all", "ad"):
-        figures.update(_ad_figures(out, args.quick))
+        figures.update(_ad_figures(out, args.quick, args.ad_steps, args.ad_embd, args.ad_layers))
     if args.part in ("all", "tbya"):
         tb = tbya_benchmark(out / "tbya", args.quick)
         cap, plain = tb["eval"]["models"]["captions"], tb["eval"]["models"]["plain"]
@@ -137,8 +140,8 @@ def main() -> None:
     print(json.dumps(figures))
 
 
-def _ad_figures(out: Path, quick: bool) -> dict:
-    ad = ad_benchmark(out / "ad", quick)
+def _ad_figures(out: Path, quick: bool, steps: int, n_embd: int, n_layer: int) -> dict:
+    ad = ad_benchmark(out / "ad", quick, steps, n_embd, n_layer)
     m = ad["eval"]["methods"]
     last = next(k for k in m["ad"] if k.startswith("last"))
     tp = throughput(16 if quick else 32, 40 if quick else 80, 64, 4, 4, 256, 3 if quick else 20)
