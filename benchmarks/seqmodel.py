@@ -63,7 +63,7 @@ def throughput(batch: int, length: int, n_embd: int, n_layer: int, n_head: int, 
     return {"ad_tokens_per_s": ours_tps, "plain_gpt2_tokens_per_s": plain_tps, "ratio": ours_tps / plain_tps}
 
 
-def ad_benchmark(out: Path, quick: bool, steps: int = 700, n_embd: int = 48, n_layer: int = 2) -> dict:
+def ad_benchmark(out: Path, quick: bool, steps: int = 1500, n_embd: int = 48, n_layer: int = 2) -> dict:
     from llmrl_seqmodel.config import ADRunConfig, EvalConfig, HistoryConfig, ModelConfig, TrainConfig
     from llmrl_seqmodel.pipeline import collect_run, eval_run, train_run
 
@@ -117,7 +117,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="tiny settings: exercises every step in about a minute")
     parser.add_argument("--out", type=Path, default=None, help="keep run directories here (default: a temp dir)")
     parser.add_argument("--part", choices=("all", "ad", "tbya"), default="all", help="run one half only")
-    parser.add_argument("--ad-steps", type=int, default=700, help="AD's gradient steps (ED and DPT get half)")
+    parser.add_argument("--ad-steps", type=int, default=1500, help="AD's gradient steps (ED and DPT get half)")
     parser.add_argument("--ad-embd", type=int, default=48)
     parser.add_argument("--ad-layers", type=int, default=2)
     args = parser.parse_args()
