@@ -34,20 +34,32 @@ def collect_cmd(
     source: str = typer.Option(None, help="explorer-eps | oracle-eps | q-learning | ucb | expert (default: explorer-eps; oracle-eps on key-to-door; ucb on the bandit)."),
     episodes: int = typer.Option(60, help="Episodes per learning history (the bandit: env episodes of 100 trials)."),
     histories_per_task: int = typer.Option(4),
+    anneal_fraction: float = typer.Option(0.7, help="eps reaches 0 after this share of each history (the benchmark: 0.4)."),
     n_test: int = typer.Option(20, help="Held-out tasks."),
     n_train: int = typer.Option(None, help="Cap on training tasks."),
     workers: int = typer.Option(2, help="Parallel processes."),
     seed: int = typer.Option(0),
+    n_embd: int = typer.Option(64, help="Model width (the benchmark uses 48)."),
+    n_layer: int = typer.Option(4, help="GPT-2 blocks (the benchmark uses 2)."),
+    n_head: int = typer.Option(4),
+    context_episodes: int = typer.Option(4, help="Context length in episodes."),
+    regularise: bool = typer.Option(True, "--regularise/--no-regularise",
+                                    help="AD's dropout 0.1, attention dropout 0.5 and token masking 0.3 (off in the benchmark's short runs)."),
     env_arg: list[str] = typer.Option([], help="Env override KEY=VALUE, e.g. size=5 (repeatable)."),  # noqa: B008
 ) -> None:
     """Generate the source algorithm's learning histories on the training tasks."""
     from llmrl_seqmodel.cli._progress import bars
-    from llmrl_seqmodel.config import ADRunConfig, HistoryConfig
+    from llmrl_seqmodel.config import ADRunConfig, HistoryConfig, ModelConfig
     from llmrl_seqmodel.pipeline import collect_run
 
     source = source or {"bandit": "ucb", "key-to-door": "oracle-eps"}.get(env, "explorer-eps")
-    cfg = ADRunConfig(env=env, env_kwargs=_kwargs(env_arg), n_test=n_test, n_train=n_train, history=HistoryConfig(
-        source=source, episodes=episodes, histories_per_task=histories_per_task, workers=workers, seed=seed))
+    model = ModelConfig(n_embd=n_embd, n_layer=n_layer, n_head=n_head, n_inner=4 * n_embd if regularise else 2 * n_embd,
+                        context_episodes=context_episodes)
+    if not regularise:
+        model = model.model_copy(update={"dropout": 0.0, "attn_dropout": 0.0, "token_mask": 0.0})
+    cfg = ADRunConfig(env=env, env_kwargs=_kwargs(env_arg), n_test=n_test, n_train=n_train, model=model,
+                      history=HistoryConfig(source=source, episodes=episodes, histories_per_task=histories_per_task,
+                                            workers=workers, seed=seed, anneal_fraction=anneal_fraction))
     with bars() as progress:
         hist = collect_run(out, cfg, progress)
     returns = hist.episode_returns
