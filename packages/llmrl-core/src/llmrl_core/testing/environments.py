@@ -8,6 +8,17 @@ import pytest
 from llmrl_core.registry import list_components, make_env
 
 
+def _plain(obs) -> object:
+    """Observations as comparable lists (Dict spaces, e.g. BabyAI's image + direction + mission, included)."""
+    if isinstance(obs, dict):
+        return {k: _plain(v) for k, v in sorted(obs.items())}
+    if isinstance(obs, tuple):
+        return [_plain(v) for v in obs]
+    if isinstance(obs, str):
+        return obs
+    return np.asarray(obs).tolist()
+
+
 class EnvironmentConformance:
     """Set ``env_id`` (and ``env_kwargs`` if the env needs any)."""
 
@@ -33,13 +44,13 @@ class EnvironmentConformance:
         env = make_env(self.env_id, **self.env_kwargs)
         env.action_space.seed(seed)
         obs, _ = env.reset(seed=seed)
-        trace = [np.asarray(obs).tolist()]
+        trace = [_plain(obs)]
         for _ in range(self.rollout_steps):
             obs, reward, terminated, truncated, _ = env.step(env.action_space.sample())
-            trace.append((np.asarray(obs).tolist(), float(reward), bool(terminated), bool(truncated)))
+            trace.append((_plain(obs), float(reward), bool(terminated), bool(truncated)))
             if terminated or truncated:
                 obs, _ = env.reset()
-                trace.append(np.asarray(obs).tolist())
+                trace.append(_plain(obs))
         env.close()
         return trace
 

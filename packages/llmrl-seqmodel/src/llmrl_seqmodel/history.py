@@ -1,0 +1,170 @@
+"""Learning histories: a source algorithm run on one task for many episodes, logged step by step.
+
+Histories are generated in parallel processes (one job per task and seed, each seeded from
+``(seed, job)`` so the result does not depend on the worker count) and stored as one
+compressed ``histories.npz`` of ragged arrays plus a ``manifest.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from llmrl_seqmodel.config import HistoryConfig
+from llmrl_seqmodel.envs import EnvProfile, as_task, encode_obs, obs_nvec
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Histories:
+    """Ragged learning histories: history ``i`` is ``obs[offsets[i]:offsets[i + 1]]`` (and so on)."""
+
+    obs: np.ndarray  # [N, D] int16
+    next_obs: np.ndarray  # [N, D] int16
+    actions: np.ndarray  # [N] int16
+    rewards: np.ndarray  # [N] float32
+    steps: np.ndarray  # [N] int16, step index within its episode
+    offsets: np.ndarray  # [H + 1] int64
+    episode_returns: list[list[float]]
+    tasks: list[Any]
+    meta: dict[str, Any]
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def history(self, i: int) -> dict[str, np.ndarray]:
+        a, b = self.offsets[i], self.offsets[i + 1]
+        return {"obs": self.obs[a:b], "actions": self.actions[a:b], "rewards": self.rewards[a:b], "steps": self.steps[a:b]}
+
+    def save(self, directory: str | Path) -> Path:
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        np.savez_compressed(directory / "histories.npz", obs=self.obs, next_obs=self.next_obs, actions=self.actions, rewards=self.rewards,
+                            steps=self.steps, offsets=self.offsets)
+        returns = [np.asarray(r) for r in self.episode_returns]
+        manifest = {
+            **self.meta,
+            "histories": len(self),
+            "transitions": int(self.offsets[-1]),
+            "tasks": [np.asarray(t).tolist() for t in self.tasks],
+            "episode_returns": [r.tolist() for r in returns],
+            "first_episode_return": float(np.mean([r[0] for r in returns])),
+            "last_episode_return": float(np.mean([r[-1] for r in returns])),
+        }
+        (directory / "manifest.json").write_text(json.dumps(manifest, indent=1))
+        return directory
+
+    @classmethod
+    def load(cls, directory: str | Path) -> Histories:
+        directory = Path(directory)
+        if not (directory / "histories.npz").exists():
+            raise FileNotFoundError(f"no histories.npz in {directory}; create it with `llmrl ad collect --out {directory}`")
+        data = np.load(directory / "histories.npz")
+        manifest = json.loads((directory / "manifest.json").read_text())
+        tasks = [as_task(t) for t in manifest.pop("tasks")]
+        returns = manifest.pop("episode_returns")
+        return cls(data["obs"], data["next_obs"], data["actions"], data["rewards"], data["steps"], data["offsets"], returns, tasks, manifest)
+
+
+def make_source(cfg: HistoryConfig, env, n_actions: int, rng: np.random.Generator):
+    from llmrl_seqmodel import sources
+
+    if cfg.source == "explorer-eps":
+        if not hasattr(env, "moves") or hasattr(env, "key"):
+            raise ValueError(f"source 'explorer-eps' is for the dark rooms (one goal cell); {env} needs another: "
+                             "use --source oracle-eps or q-learning")
+        return sources.ExplorerEps(env.moves, obs_nvec(env), cfg.episodes, cfg.anneal_fraction, rng)
+    if cfg.source == "oracle-eps":
+        return sources.OracleEps(env, n_actions, cfg.episodes, cfg.anneal_fraction)
+    if cfg.source == "random":
+        return sources.RandomPolicy(n_actions)
+    if cfg.source == "expert":
+        return sources.OracleEps(env, n_actions, None)
+    if cfg.source == "q-learning":
+        return sources.QLearning(obs_nvec(env), n_actions, cfg.episodes, cfg.q_lr, cfg.q_gamma, cfg.q_eps)
+    return sources.UCB(n_actions, cfg.ucb_c)
+
+
+def run_history(prof: EnvProfile, task: Any, cfg: HistoryConfig, job: int, split: str = "train") -> dict[str, Any]:
+    """One learning history of ``cfg.source`` on ``task``: ``cfg.episodes`` episodes, every step logged."""
+    env = prof.make(split)
+    n_actions = int(env.action_space.n)
+    rng = np.random.default_rng([cfg.seed, job])
+    source = make_source(cfg, env, n_actions, rng)
+    obs_l, next_l, act_l, rew_l, step_l, returns = [], [], [], [], [], []
+    for k in range(cfg.episodes):
+        source.begin_episode(k)
+        obs, _ = env.reset(seed=int(rng.integers(2**31)) if k == 0 else None, options={"task": task})
+        obs, ret, t, done = encode_obs(obs), 0.0, 0, False
+        while not done:
+            action = source.act(obs, rng)
+            nxt, reward, terminated, truncated, _ = env.step(action)
+            nxt = encode_obs(nxt)
+            source.update(obs, action, float(reward), nxt, terminated)
+            obs_l.append(obs)
+            next_l.append(nxt)
+            act_l.append(action)
+            rew_l.append(reward)
+            step_l.append(t)
+            obs, ret, t, done = nxt, ret + float(reward), t + 1, terminated or truncated
+        returns.append(ret)
+    return {
+        "obs": np.asarray(obs_l, dtype=np.int16),
+        "next_obs": np.asarray(next_l, dtype=np.int16),
+        "actions": np.asarray(act_l, dtype=np.int16),
+        "rewards": np.asarray(rew_l, dtype=np.float32),
+        "steps": np.asarray(step_l, dtype=np.int16),
+        "returns": returns,
+    }
+
+
+def _job(args):
+    return run_history(*args)
+
+
+def collect(prof: EnvProfile, tasks: list[Any], cfg: HistoryConfig, *, split: str = "train",
+            on_done: Callable[[int], None] | None = None) -> Histories:
+    """Histories for every task x ``cfg.histories_per_task``, in ``cfg.workers`` processes."""
+    if cfg.source == "ucb" and not prof.bandit:
+        raise ValueError("source 'ucb' is for the bandit; use 'oracle-eps', 'q-learning' or 'expert' on grid worlds")
+    if prof.bandit and cfg.source in ("q-learning",):
+        raise ValueError("the bandit has one state; use source 'ucb', 'oracle-eps' or 'expert'")
+    jobs = [(prof, task, cfg, i * cfg.histories_per_task + r, split)
+            for i, task in enumerate(tasks) for r in range(cfg.histories_per_task)]
+    results: list[dict[str, Any]] = []
+    if cfg.workers > 1 and len(jobs) > 1:
+        import multiprocessing as mp
+
+        with ProcessPoolExecutor(cfg.workers, mp_context=mp.get_context("spawn")) as pool:
+            for res in pool.map(_job, jobs, chunksize=max(1, len(jobs) // (8 * cfg.workers))):
+                results.append(res)
+                if on_done:
+                    on_done(1)
+    else:
+        for job in jobs:
+            results.append(_job(job))
+            if on_done:
+                on_done(1)
+    lengths = [len(r["actions"]) for r in results]
+    log.info("collected %d histories, %d transitions", len(results), sum(lengths))
+    return Histories(
+        obs=np.concatenate([r["obs"] for r in results]),
+        next_obs=np.concatenate([r["next_obs"] for r in results]),
+        actions=np.concatenate([r["actions"] for r in results]),
+        rewards=np.concatenate([r["rewards"] for r in results]),
+        steps=np.concatenate([r["steps"] for r in results]),
+        offsets=np.r_[0, np.cumsum(lengths)].astype(np.int64),
+        episode_returns=[r["returns"] for r in results],
+        tasks=[j[1] for j in jobs],
+        meta={"env": prof.name, "env_id": prof.env_id, "env_kwargs": prof.kwargs, "episode_len": prof.episode_len,
+              "config": cfg.model_dump(), "n_actions": int(prof.make(split).action_space.n),
+              "obs_nvec": obs_nvec(prof.make(split)).tolist()},
+    )

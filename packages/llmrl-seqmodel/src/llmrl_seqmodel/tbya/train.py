@@ -1,0 +1,64 @@
+"""Training the TBYA policy (or its caption-free baseline) by next-token prediction on bot demos."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from llmrl_seqmodel.config import TrainConfig
+from llmrl_seqmodel.tbya.data import Demos
+from llmrl_seqmodel.tbya.stream import OBS, PAD, Vocab, episode_stream
+
+
+class TBYAModelConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    n_embd: int = 128
+    n_layer: int = 4
+    n_head: int = 4
+    n_inner: int = 512
+    dropout: float = 0.1
+    n_positions: int = Field(384, description="Longest stream the model attends over (longer ones keep the latest).")
+
+
+class StreamBatches:
+    """Whole-episode streams, right-padded per batch (causal attention ignores the padding)."""
+
+    def __init__(self, demos: Demos, vocab: Vocab, with_captions: bool, max_len: int, seed: int):
+        self.demos = demos
+        self.streams = []
+        for i in range(len(demos)):
+            a, b = demos.offsets[i], demos.offsets[i + 1]
+            tokens, steps, target = episode_stream(vocab, demos.missions[i], demos.actions[a:b], demos.captions[a:b],
+                                                   int(a), with_captions)
+            self.streams.append((tokens[:max_len], steps[:max_len], target[:max_len]))
+        self.rng = np.random.default_rng(seed)
+
+    def batch(self, size: int) -> dict[str, np.ndarray]:
+        chosen = [self.streams[i] for i in self.rng.integers(len(self.streams), size=size)]
+        T = max(len(s[0]) for s in chosen)
+        tokens = np.full((size, T), PAD, dtype=np.int64)
+        steps = np.full((size, T), -1, dtype=np.int64)
+        target = np.full((size, T), -100, dtype=np.int64)
+        for j, (tok, st, tg) in enumerate(chosen):
+            tokens[j, : len(tok)], steps[j, : len(tok)], target[j, : len(tok)] = tok, st, tg
+        idx = np.clip(steps, 0, None)
+        images = np.where((tokens == OBS)[..., None, None, None], self.demos.images[idx], 0).astype(np.int64)
+        directions = np.where(tokens == OBS, self.demos.directions[idx], 0).astype(np.int64)
+        return {"tokens": tokens, "images": images, "directions": directions, "target": target}
+
+
+def train_tbya(demos: Demos, with_captions: bool, model_cfg: TBYAModelConfig, cfg: TrainConfig,
+               on_step: Callable[[int, float], None] | None = None):
+    """Fit the policy; ``with_captions=False`` is the baseline on the very same demos."""
+    from llmrl_seqmodel.tbya.model import TBYAPolicy, TBYASpec
+    from llmrl_seqmodel.train import fit
+
+    vocab = Vocab.build(demos.missions + [c for c in demos.captions if c])
+    model = TBYAPolicy(TBYASpec(vocab_words=vocab.words, vocab_size=vocab.size, captions=with_captions,
+                                **model_cfg.model_dump()))
+    batches = StreamBatches(demos, vocab, with_captions, model_cfg.n_positions, cfg.seed)
+    stats = fit(model, lambda: batches.batch(cfg.batch_size), cfg, on_step)
+    return model, stats

@@ -1,0 +1,123 @@
+"""Training AD (and ED, on expert histories): cross-entropy on the source's actions.
+
+Batches are random windows of ``context_episodes`` episodes cut from the learning
+histories, so the model sees the policy improve inside its context. Adam (0.9, 0.99),
+gradient clipping, warm-up then cosine decay, as in the paper.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from llmrl_seqmodel.config import ModelConfig, TrainConfig
+from llmrl_seqmodel.history import Histories
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TrainStats:
+    steps: int
+    final_loss: float
+    seconds: float
+    tokens_per_s: float
+    losses: list[float]
+
+
+class WindowSampler:
+    """Random context windows from ragged histories, as numpy index arithmetic."""
+
+    def __init__(self, hist: Histories, length: int, seed: int):
+        self.hist, self.length = hist, length
+        lengths = np.diff(hist.offsets)
+        if lengths.min() < length:
+            raise ValueError(
+                f"a history has {lengths.min()} steps, fewer than the context of {length}; "
+                "collect more episodes per history or shorten model.context_episodes"
+            )
+        n_actions = int(hist.meta["n_actions"])
+        starts = np.zeros(len(hist.actions), dtype=bool)
+        starts[hist.offsets[:-1]] = True
+        self.prev_action = np.where(starts, n_actions, np.roll(hist.actions, 1)).astype(np.int64)
+        self.prev_reward = np.where(starts, 0.0, np.roll(hist.rewards, 1)).astype(np.float32)
+        self.lengths = lengths
+        self.rng = np.random.default_rng(seed)
+
+    def batch(self, size: int) -> dict[str, np.ndarray]:
+        h = self.rng.integers(len(self.lengths), size=size)
+        s = (self.rng.random(size) * (self.lengths[h] - self.length + 1)).astype(np.int64)
+        idx = (self.hist.offsets[h] + s)[:, None] + np.arange(self.length)
+        return {
+            "obs": self.hist.obs[idx].astype(np.int64),
+            "prev_action": self.prev_action[idx],
+            "prev_reward": self.prev_reward[idx],
+            "step": self.hist.steps[idx].astype(np.int64),
+            "target": self.hist.actions[idx].astype(np.int64),
+        }
+
+
+def build_model(hist: Histories, cfg: ModelConfig):
+    from llmrl_seqmodel.model import PolicySpec, SeqPolicy
+
+    episode_len = int(hist.meta["episode_len"])
+    return SeqPolicy(PolicySpec(
+        obs_nvec=list(hist.meta["obs_nvec"]), n_actions=int(hist.meta["n_actions"]), episode_len=episode_len,
+        n_positions=cfg.context_episodes * episode_len, n_embd=cfg.n_embd, n_layer=cfg.n_layer, n_head=cfg.n_head,
+        n_inner=cfg.n_inner, dropout=cfg.dropout, attn_dropout=cfg.attn_dropout, token_mask=cfg.token_mask,
+    ))
+
+
+def lr_at(step: int, cfg: TrainConfig) -> float:
+    if step < cfg.warmup:
+        return cfg.lr * (step + 1) / cfg.warmup
+    progress = (step - cfg.warmup) / max(1, cfg.steps - cfg.warmup)
+    return cfg.lr * 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
+
+
+def fit(model, batches: Callable[[], dict[str, np.ndarray]], cfg: TrainConfig,
+        on_step: Callable[[int, float], None] | None = None) -> TrainStats:
+    """The shared training loop: ``batches()`` yields numpy arrays, the last one named ``target``."""
+    import torch
+
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    torch.manual_seed(cfg.seed)
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, betas=(0.9, 0.99), weight_decay=cfg.weight_decay)
+    loss_fn = torch.nn.CrossEntropyLoss(label_smoothing=cfg.label_smoothing, ignore_index=-100)
+    model.train()
+    losses, tokens, start = [], 0, time.perf_counter()
+    for step in range(cfg.steps):
+        for group in opt.param_groups:
+            group["lr"] = lr_at(step, cfg)
+        b = {k: torch.from_numpy(v) for k, v in batches().items()}
+        target = b.pop("target")
+        logits = model(**b)
+        loss = loss_fn(logits.reshape(-1, logits.shape[-1]), target.reshape(-1))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
+        opt.step()
+        tokens += target.numel()  # every position is processed, predicted or not
+        losses.append(float(loss.detach()))
+        if on_step:
+            on_step(step, losses[-1])
+    seconds = time.perf_counter() - start
+    model.eval()
+    tail = losses[-max(1, len(losses) // 20):]
+    return TrainStats(cfg.steps, float(np.mean(tail)), seconds, tokens / seconds, losses)
+
+
+def train_ad(hist: Histories, model_cfg: ModelConfig, cfg: TrainConfig,
+             on_step: Callable[[int, float], None] | None = None):
+    """Train AD (or ED: same call on expert histories). Returns ``(model, stats)``."""
+    model = build_model(hist, model_cfg)
+    sampler = WindowSampler(hist, model.spec.n_positions, cfg.seed)
+    stats = fit(model, lambda: sampler.batch(cfg.batch_size), cfg, on_step)
+    log.info("trained %d steps, loss %.3f, %.0f tokens/s", stats.steps, stats.final_loss, stats.tokens_per_s)
+    return model, stats

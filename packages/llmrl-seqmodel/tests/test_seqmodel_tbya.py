@@ -1,0 +1,47 @@
+"""Think Before You Act: streams built from the bot's captions, and the policy writing its own at eval."""
+
+from __future__ import annotations
+
+import numpy as np
+from llmrl_seqmodel.config import TrainConfig
+from llmrl_seqmodel.tbya.data import collect_demos
+from llmrl_seqmodel.tbya.stream import ACTION0, CAP, END_CAP, IGNORE, OBS, Vocab, episode_stream
+
+
+def test_stream_interleaves_captions_and_actions_and_predicts_only_them():
+    vocab = Vocab.build(["go to the red ball", "explore"])
+    tokens, steps, target = episode_stream(vocab, "go to the red ball", np.array([2, 2, 6]),
+                                           ["explore", None, "go to the red ball"], first_step=10, with_captions=True)
+    obs_at = np.flatnonzero(tokens == OBS)
+    assert steps[obs_at].tolist() == [10, 11, 12]
+    # mission (5 words), obs, <cap> explore </cap>, a2, obs, a2, obs, <cap> go to the red ball </cap>, a6
+    assert tokens[5] == OBS and tokens[6] == CAP and tokens[8] == END_CAP and tokens[9] == ACTION0 + 2
+    assert vocab.decode(tokens[6:9].tolist()) == "<cap> explore </cap>"
+    assert target[5] == CAP and target[8] == ACTION0 + 2  # after obs: say a caption; after it: act
+    assert target[obs_at[1]] == ACTION0 + 2  # no caption on a silent step: act directly
+    assert (target[:5] == IGNORE).all() and target[9] == IGNORE  # no loss on the mission or the next obs
+    plain, _, plain_target = episode_stream(vocab, "go to the red ball", np.array([2, 2, 6]),
+                                            ["explore", None, "go to the red ball"], 10, with_captions=False)
+    assert CAP not in plain.tolist() and set(plain_target[plain_target != IGNORE]) == {ACTION0 + 2, ACTION0 + 6}
+
+
+def test_tbya_trains_and_writes_its_own_captions_at_eval(tmp_path):
+    from llmrl_seqmodel.tbya.pipeline import eval_run, train_run
+
+    demos = collect_demos("GoToLocal", 24, workers=1)
+    assert len(demos) == 24 and any(demos.captions)
+    demos.save(tmp_path / "demos")
+    cfg = TrainConfig(steps=40, batch_size=16, lr=2e-3, warmup=5)
+    from llmrl_seqmodel.tbya.train import TBYAModelConfig
+
+    small = TBYAModelConfig(n_embd=32, n_layer=1, n_head=2, n_inner=64)
+    with_caps = train_run(tmp_path, True, cfg, small)
+    train_run(tmp_path, False, cfg, small)
+    assert with_caps["final_loss"] < 2.0
+    res = eval_run(tmp_path, episodes=4, max_steps=12)
+    cap, plain = res["models"]["captions"], res["models"]["plain"]
+    assert cap["captions_per_episode"] > 0  # captions are generated, not given
+    assert plain["captions_per_episode"] == 0
+    vocab_words = set(Vocab.build(demos.missions + [c for c in demos.captions if c]).words)
+    spoken = {w for ep in cap["example_captions"] for c in ep for w in c.split()}
+    assert spoken <= vocab_words
