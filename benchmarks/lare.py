@@ -1,0 +1,165 @@
+"""LaRe on episodic-reward MuJoCo: learning curves (LaRe vs RRD on raw state vs episodic-only) and the cost of
+proxy-reward evaluation per environment step, all measured in one run.
+
+    uv run --all-packages python benchmarks/lare.py --quick          # < 1 min: Reacher, 1 seed, a few hundred steps
+    uv run --all-packages python benchmarks/lare.py --envs Reacher-v5 HalfCheetah-v5 --seeds 0 1 2 --steps 100000
+
+LaRe's latent functions here are the HAND-WRITTEN worked examples (no API key needed), evaluated through the real
+``local`` sandbox exactly like LLM-written ones. The last line printed is one JSON object of headline figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+METHODS = {  # label -> (baseline, decoder head)
+    "lare": ("lare", "linear"),
+    "rrd-state": ("rrd-state", "mlp"),
+    "episodic": ("episodic", "mlp"),
+}
+
+
+def time_env_step(env_id: str, n: int) -> tuple[float, np.ndarray, np.ndarray]:
+    """Seconds per raw env step (random actions), plus the visited observations/actions."""
+    from llmrl_core import make_env
+
+    env = make_env(env_id)
+    env.action_space.seed(0)
+    obs, _ = env.reset(seed=0)
+    observations, actions = [], []
+    acts = [env.action_space.sample() for _ in range(n)]
+    start = time.perf_counter()
+    for act in acts:
+        observations.append(obs)
+        obs, _, term, trunc, _ = env.step(act)
+        if term or trunc:
+            obs, _ = env.reset()
+    seconds = (time.perf_counter() - start) / n
+    env.close()
+    return seconds, np.array(observations, np.float32), np.array(acts, np.float32)
+
+
+def eval_cost(env_id: str, sandbox, steps: int, per_step_calls: int) -> dict[str, float]:
+    """Proxy-reward evaluation cost per env step, relative to the env step itself."""
+    import torch
+
+    from llmrl_rewardgen.lare.decoder import RewardDecoder
+    from llmrl_rewardgen.lare.evaluator import SandboxedLatentFunction
+    from llmrl_rewardgen.lare.examples import EXAMPLES, worked_example_source
+
+    env_step_s, obs, act = time_env_step(env_id, steps)
+    fn = SandboxedLatentFunction(worked_example_source(env_id), sandbox, EXAMPLES[env_id][1])
+    fn(obs[:8], act[:8])  # warm-up
+    reps = 3
+    start = time.perf_counter()
+    for _ in range(reps):
+        factors = fn(obs, act)  # a whole episode's worth per call: the training-time path
+    batched_s = (time.perf_counter() - start) / (reps * steps)
+    start = time.perf_counter()
+    for i in range(per_step_calls):
+        fn(obs[i : i + 1], act[i : i + 1])  # one sandbox call per step: LatentRewardWrapper(mode="step")
+    per_call_s = (time.perf_counter() - start) / per_step_calls
+    torch.set_num_threads(1)
+    dec = RewardDecoder(fn.n_factors, "linear")
+    start = time.perf_counter()
+    for i in range(0, steps, 256):
+        dec.predict(factors[i : i + 256])  # relabelling a policy batch
+    decode_s = (time.perf_counter() - start) / steps
+    return {
+        "env_step_us": env_step_s * 1e6,
+        "episode_batched_us_per_step": batched_s * 1e6,
+        "per_step_call_us": per_call_s * 1e6,
+        "decoder_relabel_us_per_transition": decode_s * 1e6,
+        "episode_batched_vs_env_step": batched_s / env_step_s,
+        "per_step_call_vs_env_step": per_call_s / env_step_s,
+        "decoder_relabel_vs_env_step": decode_s / env_step_s,
+    }
+
+
+def random_return(env_id: str, episodes: int) -> float:
+    from llmrl_core import make_env
+
+    env = make_env(env_id)
+    env.action_space.seed(0)
+    total = 0.0
+    for i in range(episodes):
+        env.reset(seed=10_000 + i)
+        done = False
+        while not done:
+            _, r, term, trunc, _ = env.step(env.action_space.sample())
+            total += r
+            done = term or trunc
+    return total / episodes
+
+
+def main(argv: list[str] | None = None) -> dict:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--quick", action="store_true", help="< 1 min of training: Reacher, 1 seed, 300 steps")
+    p.add_argument("--envs", nargs="+", default=["Reacher-v5", "HalfCheetah-v5"])
+    p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    p.add_argument("--steps", type=int, default=100_000, help="steps per run")
+    p.add_argument("--learning-starts", type=int, default=10_000)
+    p.add_argument("--eval-every", type=int, default=5000)
+    p.add_argument("--eval-episodes", type=int, default=5)
+    p.add_argument("--algo", default="td3")
+    p.add_argument("--out", type=Path, default=Path("runs/benchmarks/lare"))
+    args = p.parse_args(argv)
+    if args.quick:
+        args.envs, args.seeds, args.steps, args.learning_starts = ["Reacher-v5"], [0], 300, 150
+        args.eval_every, args.eval_episodes = 300, 2
+    logging.basicConfig(level=logging.WARNING)
+
+    import torch
+
+    from llmrl_core import get_sandbox
+    from llmrl_rewardgen.lare.evaluator import SandboxedLatentFunction
+    from llmrl_rewardgen.lare.examples import EXAMPLES, worked_example_source
+    from llmrl_rewardgen.lare.train import TrainConfig, plot_curves, train
+
+    torch.set_num_threads(1)
+    headline: dict = {"machine_cpus": __import__("os").cpu_count(), "algo": args.algo, "steps": args.steps,
+                      "seeds": len(args.seeds)}
+    with get_sandbox("local") as sandbox:
+        cost_env = "HalfCheetah-v5"
+        cost = eval_cost(cost_env, sandbox, steps=1000, per_step_calls=10 if args.quick else 100)
+        print(f"[cost] {cost_env}: " + ", ".join(f"{k}={v:.3g}" for k, v in cost.items()), flush=True)
+        headline["eval_cost"] = {k: round(v, 4) for k, v in cost.items()}
+        for env_id in args.envs:
+            results: dict[str, list] = {m: [] for m in METHODS}
+            for seed in args.seeds:
+                for label, (baseline, head) in METHODS.items():
+                    cfg = TrainConfig(env=env_id, algo=args.algo, steps=args.steps, baseline=baseline, head=head,
+                                      seed=seed, learning_starts=args.learning_starts, eval_every=args.eval_every,
+                                      eval_episodes=args.eval_episodes)
+                    latent = None
+                    if baseline == "lare":
+                        latent = SandboxedLatentFunction(worked_example_source(env_id), sandbox, EXAMPLES[env_id][1])
+                    res = train(cfg, latent, run_dir=args.out / f"{env_id}-{label}-seed{seed}")
+                    results[label].append(res)
+                    print(f"[run] {env_id} {label} seed {seed}: final eval return {res.final_return:.1f} "
+                          f"({res.seconds:.0f} s, {args.steps / res.seconds:.0f} steps/s, latent calls "
+                          f"{res.latent_calls}, latent {res.latent_seconds:.2f} s)", flush=True)
+            plot_curves(results, args.out / f"{env_id}-curves.png", title=f"{env_id} (episodic reward), {args.algo}")
+            ref = random_return(env_id, 10)
+            finals = {m: float(np.mean([r.final_return for r in rs])) for m, rs in results.items()}
+            headline[env_id] = {
+                "random_policy_return": round(ref, 2),
+                **{f"{m}_return": round(v, 2) for m, v in finals.items()},
+                **{f"{m}_return_std": round(float(np.std([r.final_return for r in rs])), 2) for m, rs in results.items()},
+                # improvement over the random policy, relative to the random policy's |return| (same run)
+                **{f"{m}_gain_vs_random": round((v - ref) / abs(ref), 3) for m, v in finals.items()},
+                "curves": str(args.out / f"{env_id}-curves.png"),
+            }
+    print(json.dumps(headline))
+    return headline
+
+
+if __name__ == "__main__":
+    sys.exit(0 if main() else 1)

@@ -1,0 +1,43 @@
+"""LaRe: LLM-generated latent rewards + a return-decomposition decoder, for episodic RL.
+
+Names load lazily: ``RewardDecoder`` needs torch, ``LatentReplayBuffer`` Stable-Baselines3.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "RewardDecoder": "llmrl_rewardgen.lare.decoder",
+    "LatentRewardWrapper": "llmrl_rewardgen.lare.wrappers",
+    "EpisodicRewardWrapper": "llmrl_rewardgen.lare.wrappers",
+    "make_episodic_env": "llmrl_rewardgen.lare.wrappers",
+    "LatentReplayBuffer": "llmrl_rewardgen.lare.replay",
+    "EpisodeStore": "llmrl_rewardgen.lare.replay",
+    "relabel_rewards": "llmrl_rewardgen.lare.replay",
+    "LatentFunction": "llmrl_rewardgen.lare.evaluator",
+    "LatentFunctionError": "llmrl_rewardgen.lare.evaluator",
+    "SandboxedLatentFunction": "llmrl_rewardgen.lare.evaluator",
+    "StateActionFactors": "llmrl_rewardgen.lare.evaluator",
+    "TrustedLatentFunction": "llmrl_rewardgen.lare.evaluator",
+    "worked_example": "llmrl_rewardgen.lare.examples",
+    "worked_example_source": "llmrl_rewardgen.lare.examples",
+    "GenerateConfig": "llmrl_rewardgen.lare.generate",
+    "GeneratedLatentFunction": "llmrl_rewardgen.lare.generate",
+    "generate_latent_function": "llmrl_rewardgen.lare.generate",
+    "cache_path": "llmrl_rewardgen.lare.generate",
+    "ValidationConfig": "llmrl_rewardgen.lare.validation",
+    "latent_function_program": "llmrl_rewardgen.lare.validation",
+    "sample_env_batch": "llmrl_rewardgen.lare.validation",
+    "TaskDescription": "llmrl_rewardgen.lare.tasks",
+    "task_description": "llmrl_rewardgen.lare.tasks",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'llmrl_rewardgen.lare' has no attribute {name!r}")
