@@ -33,7 +33,7 @@ def time_env_step(env_id: str, n: int) -> tuple[float, np.ndarray, np.ndarray]:
     env = make_env(env_id)
     env.action_space.seed(0)
     obs, _ = env.reset(seed=0)
-    observations, actions = [], []
+    observations = []
     acts = [env.action_space.sample() for _ in range(n)]
     start = time.perf_counter()
     for act in acts:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from llmrl_core import ComponentUnavailableError, UnknownComponentError, get_sandbox
@@ -22,10 +24,12 @@ def local_sandbox():
 
 @pytest.fixture(autouse=True)
 def _one_torch_thread():
-    """The test machine's 2 cores are shared: one torch thread is faster than two under contention."""
-    try:
-        import torch
-    except ImportError:
+    """The test machine's 2 cores are shared: one torch thread is faster than two under contention.
+
+    Only when torch is already imported (by a test module that needs it): importing it here costs seconds.
+    """
+    torch = sys.modules.get("torch")
+    if torch is None:
         yield
         return
     old = torch.get_num_threads()

@@ -62,6 +62,7 @@ def test_extractors():
     assert python_block()("x\n```python\na = 1\n```\n```python\nb = 2\n```") == "b = 2"
     assert python_block(require="def f")("```python\ndef f(): pass\n```\n```python\nb = 2\n```") == "def f(): pass"
     assert python_block()("```python\ndef f():\n    return 1") == "def f():\n    return 1"  # cut by max_tokens
+    assert python_block()('```json\n{"a": 1}\n```\nthen\n```python\nx = 2\n```') == "x = 2"  # other languages skipped
     assert json_field("Functions")('{"Understand": "u", "Functions": "def f(): pass"}') == "def f(): pass"
     assert json_field("Functions")('{"Functions": "```python\\nx = 1\\n```"}') == "x = 1"
     with pytest.raises(ExtractionError, match="no JSON object"):

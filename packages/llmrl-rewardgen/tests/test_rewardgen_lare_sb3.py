@@ -5,12 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+torch = pytest.importorskip("torch")
 pytest.importorskip("stable_baselines3")
 pytest.importorskip("mujoco")
 
 from llmrl_core import make_env  # noqa: E402
-from llmrl_rewardgen.lare.examples import worked_example, worked_example_source  # noqa: E402
 from llmrl_rewardgen.lare.evaluator import SandboxedLatentFunction  # noqa: E402
+from llmrl_rewardgen.lare.examples import worked_example, worked_example_source  # noqa: E402
 from llmrl_rewardgen.lare.train import TrainConfig, train  # noqa: E402
 from llmrl_rewardgen.lare.wrappers import EpisodicRewardWrapper, LatentRewardWrapper  # noqa: E402
 
@@ -58,3 +59,21 @@ def test_lare_trains_td3_on_episodic_reacher_through_the_sandbox(local_sandbox):
     obs, act, dense = random_transitions("Reacher-v5", 1000, seed=1)
     proxy = worked_example("Reacher-v5")(obs, act) @ np.array(result.decoder_weights)
     assert np.corrcoef(proxy, dense)[0, 1] > 0.8  # measured 0.97 with this seed
+
+
+def test_step_mode_returns_the_decoders_proxy_reward():
+    from llmrl_rewardgen.lare.decoder import RewardDecoder
+
+    decoder = RewardDecoder(4, "linear")
+    with torch.no_grad():
+        decoder.net.weight[:] = torch.tensor([[1.0, 0.0, 0.0, 0.5]])
+    latent = worked_example("Reacher-v5")  # trusted, hand-written: in-process is allowed
+    env = LatentRewardWrapper(make_env("Reacher-v5"), latent, decoder=decoder, mode="step")
+    obs, _ = env.reset(seed=0)
+    act = env.action_space.sample()
+    _, reward, _, _, info = env.step(act)
+    factors = latent(obs[None], act[None])[0]
+    assert info["latent_factors"] == pytest.approx(factors)
+    assert reward == pytest.approx(float(decoder.predict(factors[None])[0]))
+    assert "env_reward" in info and info["env_reward"] != reward
+

@@ -25,7 +25,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from llmrl_core import ChatMessage, ExecResult, LLMProvider, LlmrlError, Sandbox, SamplingParams
+from llmrl_core import ChatMessage, ExecResult, LLMProvider, LlmrlError, SamplingParams, Sandbox
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,8 @@ class SandboxFailure(LlmrlError):
 
 Extractor = Callable[[str], str]
 
-_FENCE = re.compile(r"```[ \t]*(python|py|python3)?[ \t]*\n(.*?)(?:```|\Z)", re.S | re.I)
+_FENCE = re.compile(r"```([^\n`]*)\n(.*?)(?:```|\Z)", re.S)  # any fenced block, consumed whole
+_PYTHON_LANGS = {"", "python", "py", "python3"}
 
 
 def python_block(require: str | None = None) -> Extractor:
@@ -61,7 +62,7 @@ def python_block(require: str | None = None) -> Extractor:
     """
 
     def extract(text: str) -> str:
-        blocks = [m.group(2).strip() for m in _FENCE.finditer(text)]
+        blocks = [m.group(2).strip() for m in _FENCE.finditer(text) if m.group(1).strip().lower() in _PYTHON_LANGS]
         blocks = [b for b in blocks if b and (require is None or require in b)]
         if not blocks:
             need = f" containing `{require}`" if require else ""

@@ -31,7 +31,6 @@ def generate(
     """Generate a latent function with the LLM, validate it in the sandbox (repairing up to N times) and cache it."""
     from llmrl_core import get_sandbox
     from llmrl_core.cli.output import console
-
     from llmrl_rewardgen.lare.generate import GenerateConfig, generate_latent_function
 
     cfg = GenerateConfig(n_candidates=n_candidates, max_tokens=max_tokens, repair_budget=repair_budget, seed=seed)
@@ -66,7 +65,7 @@ def train(
     learning_starts: int = typer.Option(10_000, help="Random-action steps before learning."),
     eval_every: int = typer.Option(5000, help="Evaluate every this many steps."),
     eval_episodes: int = typer.Option(5),
-    run_dir: Path | None = typer.Option(None, help="Where metrics.json and curve.png go (default runs/lare/...)."),
+    run_dir: Path | None = typer.Option(None, help="Where metrics.json and curve.png go (default runs/lare/...)."),  # noqa: B008
 ) -> None:
     """Train TD3/SAC on the episodic-reward task with LaRe's relabelled rewards (or a baseline)."""
     from contextlib import ExitStack
@@ -74,7 +73,6 @@ def train(
     from llmrl_core import ConfigError, get_sandbox
     from llmrl_core.cli.output import console, progress
     from llmrl_core.config import validate_config
-
     from llmrl_rewardgen.lare.train import TrainConfig
     from llmrl_rewardgen.lare.train import train as run_training
 

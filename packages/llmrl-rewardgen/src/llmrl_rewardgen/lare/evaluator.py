@@ -20,7 +20,6 @@ from collections.abc import Callable
 import numpy as np
 
 from llmrl_core import LlmrlError, Sandbox
-
 from llmrl_rewardgen.codegen import harness, parse_verdict
 from llmrl_rewardgen.lare.validation import npy_bytes
 

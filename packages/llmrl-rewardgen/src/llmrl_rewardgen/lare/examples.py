@@ -14,7 +14,6 @@ import textwrap
 import numpy as np
 
 from llmrl_core import ConfigError
-
 from llmrl_rewardgen.lare.evaluator import TrustedLatentFunction
 
 

@@ -12,9 +12,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from llmrl_core import LLMProvider, Sandbox, SamplingParams
+from llmrl_core import LLMProvider, SamplingParams, Sandbox
 from llmrl_core.models import cache_dir
-
 from llmrl_rewardgen.codegen import CodegenConfig, CodegenError, CodegenLoop, first_of, json_field, python_block
 from llmrl_rewardgen.lare import prompts
 from llmrl_rewardgen.lare.evaluator import SandboxedLatentFunction

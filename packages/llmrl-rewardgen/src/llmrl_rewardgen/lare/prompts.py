@@ -8,7 +8,6 @@ returning a list of latent factors, answered as JSON {Understand, Analyze, Funct
 from __future__ import annotations
 
 from llmrl_core import ChatMessage
-
 from llmrl_rewardgen.lare.tasks import TaskDescription
 
 SYSTEM = (

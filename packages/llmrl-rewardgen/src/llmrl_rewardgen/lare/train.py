@@ -134,6 +134,12 @@ def train(
     if cfg.baseline == "lare" and latent is None:
         raise ValueError("baseline 'lare' needs a latent function: generate one or use a worked example")
     stats = {"seconds": 0.0, "calls": 0}
+    horizon = env.spec.max_episode_steps if env.spec is not None else None
+    if cfg.baseline in ("lare", "rrd-state") and horizon and cfg.learning_starts < horizon:
+        log.warning(
+            "learning_starts=%d is shorter than one %s episode (%d steps): until an episode ends the decoder has no "
+            "data and updates use the episodic reward itself", cfg.learning_starts, cfg.env, horizon,
+        )
     if cfg.baseline != "dense":
         env = EpisodicRewardWrapper(env)
     kwargs: dict[str, Any] = {}
