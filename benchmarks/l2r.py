@@ -133,9 +133,14 @@ def translate_all(entries, tasks, llm, sandbox, config: L2RConfig) -> list[dict]
                    "coder_rounds": turn.coder_rounds, "errors": turn.transcript.errors() if turn.transcript else [],
                    "last_reply": (turn.transcript.rounds[-1].response if turn.transcript and turn.transcript.rounds
                                   else (turn.descriptor_replies or [""])[-1])[:600]}
+        except Exception as exc:  # noqa: BLE001 - e.g. the sandbox failing: recorded, the other instructions go on
+            out = {"ok": False, "stage": "error", "last_error": f"{type(exc).__name__}: {exc}", "descriptor_tries": 0,
+                   "coder_rounds": 0, "errors": []}
         finally:
             batching.worker_done()
         out["translate_s"] = round(time.perf_counter() - t, 1)
+        print(f"    translated {e['id']}: {'valid spec' if out['ok'] else 'failed at ' + str(out['stage'])} "
+              f"(descriptor tries {out['descriptor_tries']}, coder rounds {out['coder_rounds']}, {out['translate_s']} s)", flush=True)
         return out
 
     with ThreadPoolExecutor(max_workers=len(entries)) as pool:
@@ -209,7 +214,7 @@ def main() -> None:
 
     l2r_share, expert_share = share("l2r_ok"), share("expert_ok")
     per_task = {t: {"l2r": share("l2r_ok", t), "expert": share("expert_ok", t)} for t in sorted(tasks)}
-    failed_at = {s: sum(1 for t in translated if t["stage"] == s) for s in ("descriptor", "coder")}
+    failed_at = {s: sum(1 for t in translated if t["stage"] == s) for s in ("descriptor", "coder", "error")}
     if args.out:
         args.out.write_text(json.dumps({"args": {k: str(v) for k, v in vars(args).items()}, "rows": rows}, indent=1))
     print(f"(4) translated specs within tolerance: {l2r_share} vs expert specs {expert_share} ({n} runs)", flush=True)

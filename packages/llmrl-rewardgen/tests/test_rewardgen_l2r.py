@@ -10,8 +10,7 @@ import pytest
 
 from llmrl_core import Generation, LLMProvider, SamplingParams
 from llmrl_rewardgen.codegen import CodegenConfig
-from llmrl_rewardgen.l2r import L2RConfig, L2RTranslator, TranslationError, call_to_code
-from llmrl_rewardgen.l2r import prompts
+from llmrl_rewardgen.l2r import L2RConfig, L2RTranslator, TranslationError, call_to_code, prompts
 
 
 class ScriptedTestDoubleProvider(LLMProvider):

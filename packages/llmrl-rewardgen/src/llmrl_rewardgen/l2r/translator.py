@@ -18,10 +18,10 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from llmrl_core import ChatMessage, LLMProvider, LlmrlError, Sandbox, SamplingParams
-from llmrl_core.errors import ConfigError
 from pydantic import BaseModel, ConfigDict, Field
 
+from llmrl_core import ChatMessage, LLMProvider, LlmrlError, SamplingParams, Sandbox
+from llmrl_core.errors import ConfigError
 from llmrl_rewardgen.codegen import CodegenConfig, CodegenError, CodegenLoop, CodegenTranscript, python_block
 from llmrl_rewardgen.l2r import prompts
 from llmrl_rewardgen.l2r.sandbox_check import build_program
