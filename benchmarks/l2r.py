@@ -168,6 +168,7 @@ def main() -> None:
     ap.add_argument("--max-tokens", type=int, default=320, help="Token budget of each reply.")
     ap.add_argument("--only", nargs="*", help="Suite entries to run (ids from mpc_suite.json).")
     ap.add_argument("--seeds", type=int, default=1, help="Planner seeds per instruction (one translation each).")
+    ap.add_argument("--llm-seed", type=int, default=0, help="Sampling seed of both stages (vary it for several translations).")
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--replan-every", type=int, default=5)
     ap.add_argument("--out", type=Path, default=None, help="Write every row (code, errors, specs) as JSON here.")
@@ -183,9 +184,9 @@ def main() -> None:
           f"provider {args.provider} model {args.model or 'default'}; {len(entries)} instructions", flush=True)
     tasks = {name: get_task(name) for name in sorted({e["task"] for e in entries})}
     config = L2RConfig(use_descriptor=not args.coder_only, descriptor_retries=args.descriptor_retries,
-                       descriptor_max_tokens=args.max_tokens, seed=0,
+                       descriptor_max_tokens=args.max_tokens, seed=args.llm_seed,
                        coder=CodegenConfig(repair_budget=args.repair_budget, temperature=0.3, max_tokens=args.max_tokens,
-                                           seed=0, timeout_s=20.0, memory_mb=512))
+                                           seed=args.llm_seed, timeout_s=20.0, memory_mb=512))
     options = {k: v for k, v in {"model": args.model, "base_url": args.base_url}.items() if v is not None}
     t0 = time.perf_counter()
     with get_provider(args.provider, **options) as llm, get_sandbox("local") as sandbox:

@@ -104,3 +104,16 @@ def test_l2r_cli_fails_clearly_without_starting_the_controller(tmp_path):
     assert "could not satisfy" in out.stderr and "no controller was started" in out.stderr
     assert "calls.0.set_joint_fraction_reward.joint" in out.stderr  # the last error, naming the field
     assert "Traceback" not in out.stderr and "metrics reached" not in out.stdout
+
+
+def test_l2r_command_imports_light_and_the_extra_pulls_rewardgen():
+    from importlib.metadata import distribution
+
+    code = ("import sys, llmrl_mpc.plugin, llmrl_mpc.l2r_cli; "
+            "print(sorted(m for m in ('mujoco', 'torch', 'transformers', 'llmrl_rewardgen') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr
+    requires = [r.replace(" ", "") for r in distribution("llmrl-mpc").requires or []]
+    assert any(r.startswith("llmrl-rewardgen") and "extra=='l2r'" in r.replace('"', "'") for r in requires), requires
+    rewardgen = [r for r in distribution("llmrl-rewardgen").requires or [] if "extra ==" not in r]
+    assert not [r for r in rewardgen if r.split(">")[0].split("=")[0].strip() in ("torch", "transformers")], rewardgen
