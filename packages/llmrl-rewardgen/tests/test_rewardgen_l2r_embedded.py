@@ -2,7 +2,8 @@
 
 Nothing about what the 135M model writes is assumed: whatever it replies must come out either as a spec
 that the task's models validate, or as a clean TranslationError whose rounds each carry the reason,
-with every round visible in the log. Budgets are tiny because the model is slow on 2 shared cores.
+with every round visible in the log. Budgets are tiny because the model is slow on 2 shared cores
+(3 generations; 5-12 minutes under the shared machine's load of ~13, about a minute when idle).
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ def quadruped():
 
 def test_embedded_model_through_descriptor_and_coder(embedded, quadruped, local_sandbox, caplog):
     cfg = L2RConfig(descriptor_retries=0, descriptor_max_tokens=64,
-                    coder=CodegenConfig(repair_budget=1, temperature=0.3, max_tokens=64, timeout_s=20, memory_mb=512))
+                    coder=CodegenConfig(repair_budget=1, temperature=0.3, max_tokens=80, timeout_s=20, memory_mb=512))
     tr = L2RTranslator(quadruped, embedded, local_sandbox, cfg)
     with caplog.at_level(logging.INFO, logger="llmrl_rewardgen"):
         try:
@@ -53,28 +54,13 @@ def test_embedded_model_through_descriptor_and_coder(embedded, quadruped, local_
                 assert prompts.unfilled_slots(turn.descriptor_replies[0]) or not turn.descriptor_replies[0].strip()
                 assert "slot(s) left unfilled" in caplog.text or "empty reply" in caplog.text
             else:
-                assert turn.coder_rounds == 2 and all(turn.transcript.errors())
-                assert caplog.text.count("rejected:") == 2  # both rounds, each with its reason, in the log
+                rounds = turn.transcript.rounds
+                assert len(rounds) == 2 and exc.last_error == rounds[-1].error
+                for r in rounds:  # each reply was either not code, or code that the sandbox ran and judged
+                    assert r.error and (r.code is None or r.status is not None)
+                assert "round 1/2: rejected" in caplog.text and "round 2/2: rejected" in caplog.text  # visible in the log
             assert tr.turns == []
         else:
             assert quadruped.validate(turn.spec_json) == turn.spec and turn.spec.calls[-1].fn == "execute_plan"
-            assert "accepted" in caplog.text
+            assert turn.transcript.rounds[-1].status == "ok" and "accepted" in caplog.text
     assert len(turn.descriptor_replies) == 1
-
-
-def test_embedded_model_coder_rounds_are_judged_in_the_sandbox(embedded, quadruped, local_sandbox, caplog):
-    cfg = L2RConfig(use_descriptor=False,
-                    coder=CodegenConfig(repair_budget=1, temperature=0.3, max_tokens=96, timeout_s=20, memory_mb=512))
-    tr = L2RTranslator(quadruped, embedded, local_sandbox, cfg)
-    with caplog.at_level(logging.INFO, logger="llmrl_rewardgen"):
-        try:
-            turn = tr.translate("Crouch: lower your torso to 0.45 m.")
-        except TranslationError as exc:
-            rounds = exc.turn.transcript.rounds
-            assert exc.stage == "coder" and len(rounds) == 2 and exc.last_error == rounds[-1].error
-            for r in rounds:  # each reply was either not code, or code the sandbox ran and judged
-                assert r.error and (r.code is None or r.status is not None)
-            assert "round 1/2: rejected" in caplog.text and "round 2/2: rejected" in caplog.text
-        else:
-            assert turn.transcript.rounds[-1].status == "ok" and quadruped.validate(turn.spec_json) == turn.spec
-            assert "accepted" in caplog.text
