@@ -3,7 +3,7 @@
 Nothing about what the 135M model writes is assumed: whatever it replies must come out either as a spec
 that the task's models validate, or as a clean TranslationError whose rounds each carry the reason,
 with every round visible in the log. Budgets are tiny because the model is slow on 2 shared cores
-(3 generations; 5-12 minutes under the shared machine's load of ~13, about a minute when idle).
+(3 short generations; marked slow: under the shared machine's load average of ~13 a generation took minutes).
 """
 
 from __future__ import annotations
