@@ -14,7 +14,7 @@ from llmrl_rewardgen.codegen import SandboxProgram, harness
 CHECKS = r'''
 import ast as _ast
 try:
-    _tree = _ast.parse(CANDIDATE)
+    _tree = _ast.parse(CANDIDATE, "<candidate>")
 except SyntaxError as exc:
     _verdict(False, error="the code does not parse: " + _short_tb(exc))
 _api_ns = {"__name__": "api"}
