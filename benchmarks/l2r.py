@@ -125,11 +125,14 @@ def translate_all(entries, tasks, llm, sandbox, config: L2RConfig) -> list[dict]
         try:
             turn = L2RTranslator(tasks[e["task"]], batching, box, config).translate(e["instruction"])
             out = {"ok": True, "stage": None, "spec": turn.spec_json, "code": turn.code, "description": turn.description,
+                   "descriptor_replies": turn.descriptor_replies, "transcript": turn.transcript.to_dict(),
                    "descriptor_tries": len(turn.descriptor_replies), "coder_rounds": turn.coder_rounds,
                    "errors": turn.transcript.errors()}
         except TranslationError as exc:
             turn = exc.turn
             out = {"ok": False, "stage": exc.stage, "last_error": exc.last_error, "descriptor_tries": len(turn.descriptor_replies),
+                   "description": turn.description, "descriptor_replies": turn.descriptor_replies,
+                   "transcript": turn.transcript.to_dict() if turn.transcript else None,
                    "coder_rounds": turn.coder_rounds, "errors": turn.transcript.errors() if turn.transcript else [],
                    "last_reply": (turn.transcript.rounds[-1].response if turn.transcript and turn.transcript.rounds
                                   else (turn.descriptor_replies or [""])[-1])[:600]}
