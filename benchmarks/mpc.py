@@ -25,10 +25,11 @@ from pathlib import Path
 
 import mujoco
 import numpy as np
+from mujoco import rollout as mj_rollout
+
 from llmrl_mpc import PlannerConfig, SamplingPlanner
 from llmrl_mpc.runner import run_spec
 from llmrl_mpc.task import get_task
-from mujoco import rollout as mj_rollout
 
 SUITE = Path(__file__).with_name("mpc_suite.json")
 QUICK_IDS = ["q_low", "q_face_left", "m_base_yaw", "m_reach_box"]

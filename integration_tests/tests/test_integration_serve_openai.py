@@ -151,3 +151,10 @@ def test_completions_batch_prompts_and_n_in_openai_order(served: str) -> None:
     usage = reply["usage"]
     assert usage["completion_tokens"] == sum(len(c["token_ids"]) for c in choices)
     assert usage["prompt_tokens"] == len(choices[0]["prompt_token_ids"]) + len(choices[2]["prompt_token_ids"])
+
+
+def test_prompt_longer_than_the_context_is_a_400_with_the_fix(client) -> None:
+    from llmrl_provider_openai.http import EndpointError
+
+    with pytest.raises(EndpointError, match=r"HTTP 400: prompt 0 has \d+ tokens.*context.*8192.*truncate_prompt"):
+        client.generate(["word " * 9000], SamplingParams(max_tokens=4))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from llmrl_mpc import Cost, CostTerm
 from llmrl_mpc.splines import evaluate, interpolation_matrix
 from llmrl_mpc.trajectory import StateLayout, Trajectory

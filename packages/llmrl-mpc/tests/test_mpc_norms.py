@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+
 from llmrl_mpc.norms import NORM_PARAMETERS, NormType, check_norm_params, norm, risk_transform
 
 

@@ -66,7 +66,8 @@ def test_controller_reaches_target(model, method: str) -> None:
     assert np.linalg.norm(data.qpos - TARGET[:2]) < 0.05, data.qpos
 
 
-def test_diverging_rollouts_are_rejected() -> None:
+def test_diverging_rollouts_are_rejected(tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)  # MuJoCo writes MUJOCO_LOG.TXT into the working directory when it warns
     # An unlimited motor with an absurd gear: large sampled controls blow the simulation up.
     xml = POINT.replace('<motor joint="x" ctrlrange="-1 1"/>', '<motor joint="x" gear="1e12"/>')
     m = mujoco.MjModel.from_xml_string(xml)

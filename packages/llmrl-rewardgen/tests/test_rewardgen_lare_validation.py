@@ -7,7 +7,7 @@ import pytest
 
 from llmrl_rewardgen.codegen import CodegenConfig, CodegenLoop, python_block
 from llmrl_rewardgen.lare.evaluator import LatentFunctionError, SandboxedLatentFunction
-from llmrl_rewardgen.lare.examples import worked_example, worked_example_source
+from llmrl_rewardgen.lare.examples import EXAMPLES, worked_example, worked_example_source
 from llmrl_rewardgen.lare.validation import ValidationConfig, latent_function_program, sample_env_batch
 
 
@@ -29,10 +29,13 @@ def test_real_batch_is_diverse(batch):
     assert np.all(batch.observations.std(0) > 0)
 
 
-def test_worked_example_validates(local_sandbox, batch):
-    verdict, error = validate(local_sandbox, worked_example_source("HalfCheetah-v5"), batch)
+@pytest.mark.parametrize("env_id", sorted(EXAMPLES))
+def test_every_worked_example_validates_on_its_own_env(local_sandbox, env_id):
+    data = sample_env_batch(env_id, 128, seed=0)
+    verdict, error = validate(local_sandbox, worked_example_source(env_id), data)
     assert error is None, error
-    assert verdict["n_factors"] == 4 and verdict["batch"] == 64 and all(s > 0 for s in verdict["factor_std"])
+    assert verdict["n_factors"] == EXAMPLES[env_id][1] and verdict["batch"] == 128
+    assert all(s > 0 for s in verdict["factor_std"])
 
 
 BAD = {

@@ -35,6 +35,7 @@ def _video_writer(path: Path, task, fps: int):
     import os
 
     import mujoco
+
     from llmrl_core.errors import ComponentUnavailableError
 
     if os.environ.get("MUJOCO_GL", "").lower() not in ("egl", "osmesa"):
@@ -82,7 +83,6 @@ def run(
 ) -> None:
     """Run SPEC on TASK with receding-horizon sampling MPC; print the metrics reached per segment."""
     from llmrl_core.cli.output import console, progress
-
     from llmrl_mpc.config import PlannerConfig
     from llmrl_mpc.runner import run_spec
     from llmrl_mpc.task import get_task

@@ -17,6 +17,7 @@ class TestManipulatorEnv(EnvironmentConformance):
 
 def test_reset_applies_a_spec_and_reward_is_minus_cost() -> None:
     import numpy as np
+
     from llmrl_core import make_env
 
     env = make_env("llmrl/Quadruped-v0")

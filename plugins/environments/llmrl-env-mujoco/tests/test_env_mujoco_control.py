@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from llmrl_env_mujoco.tasks import ManipulatorTask, QuadrupedTask
 from llmrl_mpc import PlannerConfig
 from llmrl_mpc.runner import run_spec

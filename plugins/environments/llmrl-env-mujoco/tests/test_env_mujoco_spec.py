@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import pytest
+
 from llmrl_core.errors import ConfigError
 from llmrl_env_mujoco.quadruped import NOMINAL_HEIGHT
 from llmrl_env_mujoco.spec import ManipulatorSpec, QuadrupedSpec, RewardSpecError, load_spec, validate_spec
@@ -87,6 +88,7 @@ def test_quadruped_calls_set_weights_and_targets() -> None:
 
 def test_quadruped_residuals_at_home_are_small() -> None:
     import mujoco
+
     from llmrl_mpc.trajectory import Trajectory
 
     task = QuadrupedTask()

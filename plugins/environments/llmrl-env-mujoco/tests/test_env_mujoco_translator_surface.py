@@ -11,6 +11,7 @@ import sys
 import textwrap
 
 import pytest
+
 from llmrl_env_mujoco.spec import RewardSpecError, api_description, recording_stub_source, validate_spec
 
 L2R_STYLE_PROGRAM = textwrap.dedent("""

@@ -64,12 +64,15 @@ def scripted_server() -> Iterator[Callable[[Script], str]]:
             def do_POST(self) -> None:  # noqa: N802 - http.server's naming
                 raw = self.rfile.read(int(self.headers.get("content-length", 0)))
                 status, headers, body = script.reply(json.loads(raw or b"{}"), dict(self.headers))
-                self.send_response(status)
-                for key, value in {"content-type": "application/json", **headers}.items():
-                    self.send_header(key, value)
-                self.send_header("content-length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                try:
+                    self.send_response(status)
+                    for key, value in {"content-type": "application/json", **headers}.items():
+                        self.send_header(key, value)
+                    self.send_header("content-length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client timed out and left, as the timeout test intends
 
             do_GET = do_POST  # noqa: N815
 
@@ -203,3 +206,11 @@ def test_request_fields_chat_route_and_api_key(scripted_server, monkeypatch) -> 
 def test_bad_config_names_the_field() -> None:
     with pytest.raises(ConfigError, match="max_concurrency"):
         get_provider("openai", max_concurrency=0)
+
+
+def test_slow_scripted_server_times_out_and_is_retried(scripted_server) -> None:
+    script = Script([(200, {}, completion())], delay_s=1.0)
+    with _provider(scripted_server(script), timeout_s=0.2, max_retries=1) as llm:
+        with pytest.raises(EndpointError, match=r"failed after 2 attempts; last error: ReadTimeout"):
+            llm.generate(["hi"])
+    assert len(script.requests) == 2

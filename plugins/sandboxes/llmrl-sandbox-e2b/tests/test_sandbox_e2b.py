@@ -7,6 +7,7 @@ import os
 import pytest
 from e2b import SandboxException, TimeoutException
 from e2b_code_interpreter.models import Context, Execution, ExecutionError, Logs, OutputMessage
+
 from llmrl_core import ComponentUnavailableError, get_sandbox
 from llmrl_core.testing import HostileProgramSuite, SandboxConformance
 from llmrl_sandbox_e2b.sandbox import E2BSandbox

@@ -10,6 +10,7 @@ import sys
 import time
 
 import pytest
+
 from llmrl_core import get_sandbox
 from llmrl_core.testing import HostileProgramSuite, SandboxConformance
 from llmrl_core.testing.hostile import descendants

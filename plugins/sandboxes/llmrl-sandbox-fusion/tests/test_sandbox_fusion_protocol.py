@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 
 import pytest
+
 from llmrl_core import ExecResult
 from llmrl_sandbox_fusion.protocol import (
     BadRequest,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from llmrl_core import get_sandbox
 from llmrl_core.testing import HostileProgramSuite, SandboxConformance
 

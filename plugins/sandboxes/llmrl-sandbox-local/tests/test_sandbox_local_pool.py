@@ -9,6 +9,7 @@ import threading
 import time
 
 import pytest
+
 from llmrl_core import ConfigError, get_sandbox
 from llmrl_core.testing.hostile import descendants
 from llmrl_sandbox_local.sandbox import SandboxStartError

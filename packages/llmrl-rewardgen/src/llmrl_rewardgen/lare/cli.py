@@ -32,7 +32,9 @@ def generate(
     from llmrl_core import get_sandbox
     from llmrl_core.cli.output import console
     from llmrl_rewardgen.lare.generate import GenerateConfig, generate_latent_function
+    from llmrl_rewardgen.lare.tasks import task_description
 
+    task_description(env)  # an unknown env fails here, before the model loads
     cfg = GenerateConfig(n_candidates=n_candidates, max_tokens=max_tokens, repair_budget=repair_budget, seed=seed)
     with console.status(f"LaRe: {n_candidates} candidates + summary for {env} with {provider} ..."):
         with _provider(provider, model) as llm, get_sandbox(sandbox) as box:

@@ -42,17 +42,21 @@ def half_cheetah(observation: np.ndarray, action: np.ndarray) -> list[np.ndarray
 
 
 def walker2d(observation: np.ndarray, action: np.ndarray) -> list[np.ndarray]:
-    """Hand-written. Walker2d-v5: forward speed, staying healthy (height/angle), upright torso, effort."""
+    """Hand-written. Walker2d-v5: forward speed, margins to the unhealthy height/angle, upright torso, effort.
+
+    A 0/1 "healthy" flag would be constant on every state the agent sees (the episode ends when it
+    would turn 0), so the margins to the termination bounds carry that information instead.
+    """
     import numpy as np
 
     forward = observation[:, 8:9]
     height = observation[:, 0:1]
     angle = observation[:, 1:2]
-    healthy = ((height > 0.8) & (height < 2.0) & (np.abs(angle) < 1.0)).astype(np.float64)
-    upright = -np.abs(angle)
-    height_margin = np.clip(height - 0.8, -1.0, 1.0)
+    height_margin = np.clip(np.minimum(height - 0.8, 2.0 - height), -1.0, 1.0)
+    angle_margin = 1.0 - np.abs(angle)
+    upright = -np.square(angle)
     effort = -np.sum(np.square(action), axis=1, keepdims=True)
-    return [forward, healthy, upright, height_margin, effort]
+    return [forward, height_margin, angle_margin, upright, effort]
 
 
 def humanoid_standup(observation: np.ndarray, action: np.ndarray) -> list[np.ndarray]:

@@ -7,12 +7,12 @@ from importlib.resources import files
 
 import mujoco
 import numpy as np
-from llmrl_mpc import CostTerm
-from llmrl_mpc.trajectory import Trajectory
 
 from llmrl_env_mujoco.geometry import euler, wrap
 from llmrl_env_mujoco.reward_task import RewardTask
 from llmrl_env_mujoco.spec import ManipulatorSpec
+from llmrl_mpc import CostTerm
+from llmrl_mpc.trajectory import Trajectory
 
 ARM_HOME = np.array([0.0, -1.1, 1.8, 0.87])  # base_yaw, shoulder, elbow, wrist
 OBJECTS = ("gripper", "box", "ball", "pad")

@@ -6,13 +6,13 @@ from dataclasses import dataclass, field
 
 import mujoco
 import numpy as np
-from llmrl_mpc import CostTerm
-from llmrl_mpc.trajectory import Trajectory
 
 from llmrl_env_mujoco.geometry import euler, wrap
 from llmrl_env_mujoco.models import FEET, quadruped_xml
 from llmrl_env_mujoco.reward_task import RewardTask
 from llmrl_env_mujoco.spec import QuadrupedSpec
+from llmrl_mpc import CostTerm
+from llmrl_mpc.trajectory import Trajectory
 
 HOME_JOINTS = np.array([0.0, 0.87, 0.0, -0.87, 0.0, -0.87, 0.0, 0.87])  # qpos[7:] order: hip_1..ankle_4
 NOMINAL_HEIGHT = 0.53  # m, torso height at the home posture

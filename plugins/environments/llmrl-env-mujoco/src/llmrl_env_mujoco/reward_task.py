@@ -12,10 +12,10 @@ from typing import Any
 
 import mujoco
 import numpy as np
-from llmrl_mpc import Cost, CostTerm
-from llmrl_mpc.trajectory import StateLayout, Trajectory
 
 from llmrl_env_mujoco.spec import QuadrupedSpec, api_description, load_spec, recording_stub_source, validate_spec
+from llmrl_mpc import Cost, CostTerm
+from llmrl_mpc.trajectory import StateLayout, Trajectory
 
 
 class RewardTask:

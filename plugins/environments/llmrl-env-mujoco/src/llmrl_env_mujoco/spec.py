@@ -15,8 +15,9 @@ import math
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from llmrl_core.errors import ConfigError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from llmrl_core.errors import ConfigError
 
 FootName = Literal["FL", "FR", "RL", "RR"]
 PI = math.pi

@@ -20,7 +20,6 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from llmrl_core import ComponentUnavailableError, ExecResult, Sandbox
-
 from llmrl_sandbox_e2b.config import E2BSandboxConfig
 
 log = logging.getLogger(__name__)

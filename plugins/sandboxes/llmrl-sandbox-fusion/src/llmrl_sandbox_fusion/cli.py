@@ -32,7 +32,6 @@ def serve(
     import signal
 
     from llmrl_core import get_sandbox
-
     from llmrl_sandbox_fusion.server import make_server
 
     log = logging.getLogger("llmrl_sandbox_fusion")

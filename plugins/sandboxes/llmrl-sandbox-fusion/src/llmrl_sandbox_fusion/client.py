@@ -19,7 +19,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from llmrl_core import ConfigError, ExecResult, Sandbox
-
 from llmrl_sandbox_fusion.config import ENDPOINT_ENV, FusionSandboxConfig
 from llmrl_sandbox_fusion.protocol import build_request, response_to_result
 

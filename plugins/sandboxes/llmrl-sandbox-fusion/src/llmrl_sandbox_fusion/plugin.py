@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from llmrl_core import CommandSpec, SandboxSpec, hookimpl
-
 from llmrl_sandbox_fusion.config import FusionSandboxConfig
 
 

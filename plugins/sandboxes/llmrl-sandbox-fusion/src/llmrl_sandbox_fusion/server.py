@@ -13,7 +13,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from llmrl_core import ExecResult, Sandbox
-
 from llmrl_sandbox_fusion.protocol import BadRequest, parse_request, result_to_response
 
 log = logging.getLogger(__name__)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from llmrl_core import SandboxSpec, hookimpl
-
 from llmrl_sandbox_local.config import LocalSandboxConfig
 
 

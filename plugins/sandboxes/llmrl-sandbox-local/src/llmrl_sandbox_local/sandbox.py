@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 from llmrl_core import ComponentUnavailableError, ExecResult, Sandbox
-
 from llmrl_sandbox_local.config import LocalSandboxConfig
 
 log = logging.getLogger(__name__)
