@@ -1,4 +1,4 @@
-"""The hooks llmrl calls: the ``llmrl mpc`` sub-command. Nothing heavy is imported here."""
+"""The hooks llmrl calls: the ``llmrl mpc`` sub-command and ``llmrl l2r``. Nothing heavy is imported here."""
 
 from __future__ import annotations
 
@@ -8,3 +8,5 @@ from llmrl_core import CommandSpec, hookimpl
 @hookimpl
 def llmrl_commands():
     yield CommandSpec(name="mpc", app="llmrl_mpc.cli:app", description="Sampling MPC on MuJoCo robot tasks driven by reward specs.")
+    yield CommandSpec(name="l2r", app="llmrl_mpc.l2r_cli:l2r",
+                      description="Language to Reward: an instruction -> a validated reward spec -> MPC (needs the l2r extra of llmrl-mpc).")

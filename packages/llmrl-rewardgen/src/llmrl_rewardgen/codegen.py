@@ -301,6 +301,10 @@ class CodegenLoop:
     ``run(messages)`` returns a :class:`CodegenTranscript` whose last round is
     accepted, or raises :class:`CodegenError` carrying every round's error. A reply
     without code is an error fed back like any other.
+
+    ``check(verdict)``, optional, runs in this process on an accepted verdict's JSON
+    (never on code) and returns an error to feed back, or None to accept: for checks
+    that need libraries the sandbox lacks, such as a pydantic schema.
     """
 
     def __init__(
@@ -313,9 +317,11 @@ class CodegenLoop:
         config: CodegenConfig | None = None,
         repair_message: Callable[[str], str] = default_repair_message,
         name: str = "codegen",
+        check: Callable[[dict[str, Any]], str | None] | None = None,
     ):
         self.provider, self.sandbox = provider, sandbox
         self.extract, self.build_program = extract, build_program
+        self.check = check
         self.config = config or CodegenConfig()
         self.repair_message = repair_message
         self.name = name
@@ -326,6 +332,8 @@ class CodegenLoop:
         cfg = self.config
         result = self.sandbox.run(program.code, timeout_s=cfg.timeout_s, memory_mb=cfg.memory_mb, files=program.files)
         verdict, error = judge(result, timeout_s=cfg.timeout_s, memory_mb=cfg.memory_mb)
+        if error is None and self.check is not None:
+            error = self.check(verdict)  # trusted, in-process check of the verdict's *data* (e.g. a pydantic schema)
         return result, verdict, error
 
     def _sample(self, messages: list[ChatMessage], index: int) -> tuple[str, str]:
