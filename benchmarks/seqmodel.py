@@ -26,8 +26,9 @@ def throughput(batch: int, length: int, n_embd: int, n_layer: int, n_head: int, 
     """tokens/s of AD's training step vs a plain GPT-2 (input ids) of the same size, same batch."""
     import numpy as np
     import torch
-    from llmrl_seqmodel.model import PolicySpec, SeqPolicy
     from transformers import GPT2Config, GPT2Model
+
+    from llmrl_seqmodel.model import PolicySpec, SeqPolicy
 
     torch.set_num_threads(1)
     rng = np.random.default_rng(0)

@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import pytest
+
 from llmrl_seqmodel.config import ADRunConfig, EvalConfig, HistoryConfig, ModelConfig, TrainConfig
 from llmrl_seqmodel.envs import profile, split_tasks
 from llmrl_seqmodel.history import Histories, collect

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 
-from llmrl_core.cli.main import build_app
 from typer.testing import CliRunner
+
+from llmrl_core.cli.main import build_app
 
 
 def test_ad_cli_collect_train_eval_on_a_tiny_room(tmp_path):

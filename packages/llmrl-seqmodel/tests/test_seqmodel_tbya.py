@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+
 from llmrl_seqmodel.config import TrainConfig
 from llmrl_seqmodel.tbya.data import collect_demos
 from llmrl_seqmodel.tbya.stream import ACTION0, CAP, END_CAP, IGNORE, OBS, Vocab, episode_stream

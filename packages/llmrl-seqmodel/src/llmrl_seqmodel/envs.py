@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+
 from llmrl_core import make_env
 from llmrl_core.errors import ConfigError
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from llmrl_core import make_env
 from llmrl_core.testing import EnvironmentConformance
 

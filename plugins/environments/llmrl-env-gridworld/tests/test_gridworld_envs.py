@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from llmrl_core import make_env
 from llmrl_core.testing import EnvironmentConformance
 from llmrl_env_gridworld import task_split

@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 import typer
+
 from llmrl_core.cli.output import console
 
 app = typer.Typer(no_args_is_help=True, help="Algorithm Distillation: learning histories -> transformer -> in-context RL.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+
 from llmrl_core.cli.output import console
 
 app = typer.Typer(no_args_is_help=True, help="Think Before You Act: captions + actions in one stream, on BabyAI.")

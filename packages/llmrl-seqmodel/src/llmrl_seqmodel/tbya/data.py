@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
 from llmrl_core import make_env
 
 log = logging.getLogger(__name__)

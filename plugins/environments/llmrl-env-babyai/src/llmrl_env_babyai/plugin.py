@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from llmrl_core import EnvironmentSpec, hookimpl
-
 from llmrl_env_babyai import LEVELS
 
 
