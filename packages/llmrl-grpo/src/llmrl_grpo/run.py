@@ -125,7 +125,7 @@ def trl_config(cfg: TrainConfig, run: RunDir, device_type: str, bf16: bool):
         scale_rewards="batch" if cfg.mode == "maye" else "group",
         weight_decay=cfg.weight_decay,
         adam_beta2=0.95,
-        warmup_ratio=cfg.warmup_ratio,
+        warmup_steps=cfg.warmup_ratio,  # a float below 1 is a ratio of the total steps
         lr_scheduler_type=cfg.lr_scheduler,
         max_grad_norm=cfg.max_grad_norm,
         max_steps=cfg.steps,
@@ -140,6 +140,7 @@ def trl_config(cfg: TrainConfig, run: RunDir, device_type: str, bf16: bool):
         disable_tqdm=True,
         log_completions=False,
         dataloader_num_workers=0,
+        gradient_checkpointing=False,  # a recompute costs more than it saves for small models on a CPU
     )
 
 
@@ -200,9 +201,9 @@ def train(cfg: TrainConfig, *, resume: bool = False, on_event: Event | None = No
     run.config.write_text(yaml.safe_dump(cfg.model_dump(mode="json"), sort_keys=False))
     emit = on_event or (lambda kind, **data: None)
 
+    _, train_examples, test_examples, skipped = load_task(cfg)  # a bad task name fails before the model loads
     emit("status", message=f"loading {cfg.model}")
     model, tokenizer, backend = load_model(cfg)
-    _, train_examples, test_examples, skipped = load_task(cfg)
     if skipped:
         emit("status", message=f"skipped {skipped} example(s) without an answer")
 
