@@ -55,7 +55,7 @@ class TrainConfig(BaseModel):
     seed: int = 0
     backend: str | None = Field(None, description="llmrl backend name; null picks the best available.")
 
-    steps: int = Field(10, ge=1, description="Optimiser steps (one generation batch each).")
+    steps: int = Field(5, ge=1, description="Optimiser steps (one generation batch each).")
     completions_per_step: int = Field(32, ge=2, description="Responses sampled per step (prompts × responses per prompt).")
     num_generations: int = Field(8, ge=2, description="grpo mode: responses per prompt (maye mode: always 1).")
     max_completion_length: int = Field(16, ge=1)
