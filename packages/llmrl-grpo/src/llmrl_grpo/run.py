@@ -259,9 +259,9 @@ def train(cfg: TrainConfig, *, resume: bool = False, on_event: Event | None = No
 
 
 def _plain_trainer():
-    from trl import GRPOTrainer
+    from llmrl_grpo.trainer import LlmrlGRPOTrainer
 
-    return GRPOTrainer
+    return LlmrlGRPOTrainer
 
 
 EVAL_COLUMNS = ("pass@8", "mean@k_t1.0", "pass@1_t0.6", "pass@1_greedy", "t1.0/reflection_ratio", "unparseable")
