@@ -9,7 +9,7 @@ from llmrl_core.errors import ConfigError, UnknownComponentError
 from llmrl_grpo.config import TrainConfig
 from llmrl_grpo.run import RunDir, train
 
-# A fixed set of 8 one-digit additions; short answers keep a step to a few seconds.
+# A fixed set of 8 one-digit additions (resume test); tiny steps keep it cheap.
 FIXED = {"task": "arithmetic", "task_config": {"seed": 0, "train_size": 8, "test_size": 8}, "seed": 0}
 
 
@@ -19,18 +19,16 @@ def _records(run_dir) -> list[dict]:
 
 @pytest.mark.slow
 def test_training_reward_rises_on_a_fixed_prompt_set(tmp_path) -> None:
-    cfg = TrainConfig(
-        **FIXED, mode="grpo", output=str(tmp_path / "run"), steps=8, completions_per_step=16, num_generations=4,
-        max_completion_length=8, learning_rate=1e-4, eval_before=False, eval_after=False, save_steps=100,
-    )
+    # The default run's config and seed (maye, 32 responses/step, 16 tokens, lr 6e-5) on the fixed
+    # 51-question train split; measured on the 2-core CPU: reward 0.25, 0.40, 0.73, 0.90, 0.96.
+    cfg = TrainConfig(task="arithmetic", seed=0, output=str(tmp_path / "run"), steps=5, eval_before=False, eval_after=False)
     result = train(cfg)
     records = _records(tmp_path / "run")
-    assert [r["step"] for r in records] == list(range(1, 9))
-    acc = [r["reward"] for r in records]  # accuracy + truncation and language penalties
-    first, last = sum(acc[:3]) / 3, sum(acc[-3:]) / 3
-    assert last >= first + 0.15, f"mean reward per step {acc}"
-    assert (tmp_path / "run" / "final" / "config.json").is_file() and result["stopped_at"] == 8
-    assert all(set(r["batch_ids"]) <= {f"arithmetic-0-train-{i}" for i in range(8)} for r in records)
+    assert [r["step"] for r in records] == [1, 2, 3, 4, 5]
+    reward = [r["reward"] for r in records]  # accuracy + truncation and language penalties
+    first, last = sum(reward[:2]) / 2, sum(reward[-2:]) / 2
+    assert last >= first + 0.25, f"mean reward per step {reward}"
+    assert (tmp_path / "run" / "final" / "config.json").is_file() and result["stopped_at"] == 5
     for key in ("reflection_ratio", "kl", "rewards/language/mean", "rewards/truncation/mean", "completions/mean_length"):
         assert key in records[-1], key
 
