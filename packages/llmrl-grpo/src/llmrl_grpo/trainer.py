@@ -1,0 +1,75 @@
+"""The two modes on TRL's GRPOTrainer; only MAYE's advantage needs code of its own.
+
+=========  ======================  ==============================================  =====================
+mode       responses per prompt    advantage of a response with reward r           TRL
+=========  ======================  ==============================================  =====================
+``grpo``   n (``num_generations``) (r − mean of its group) / std of its group      ``GRPOTrainer`` as is
+``maye``   1                       (r − mean of batch) / std of batch (REINFORCE++) ``MayeGRPOTrainer``
+=========  ======================  ==============================================  =====================
+
+Both: PPO-clip surrogate (ε = 0.2), token-mean loss, k3 KL to the reference policy as a
+loss term (``beta``), no KL in the reward, γ = 1 (the scalar score is every token's return).
+MAYE's batch whitening weighs each response by its token count, as whitening over the
+batch's tokens does; MAYE's own ``whiten`` adds the mean back after scaling (set
+``keep_mean=True`` for that exact behaviour; the default centres, as REINFORCE++ does).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from trl import GRPOConfig, GRPOTrainer
+
+
+@dataclass
+class MayeGRPOConfig(GRPOConfig):
+    """``GRPOConfig`` that accepts ``num_generations=1`` (MAYE's baseline is the batch, not a group)."""
+
+    def __post_init__(self) -> None:
+        single = self.num_generations == 1
+        if single:
+            # TRL refuses < 2 because its group baseline needs two; any divisor of the batch passes its checks.
+            self.num_generations = max(2, self.per_device_train_batch_size)
+        try:
+            super().__post_init__()
+        finally:
+            if single:
+                self.num_generations = 1
+
+
+def batch_whitened_advantages(rewards: torch.Tensor, lengths: torch.Tensor, keep_mean: bool = False) -> torch.Tensor:
+    """REINFORCE++ advantages: per-response rewards whitened over every response token of the batch."""
+    weights = lengths.to(rewards.dtype).clamp(min=1)
+    mean = (rewards * weights).sum() / weights.sum()
+    var = (weights * (rewards - mean) ** 2).sum() / weights.sum()
+    advantages = (rewards - mean) * torch.rsqrt(var + 1e-8)
+    return advantages + mean if keep_mean else advantages
+
+
+class MayeGRPOTrainer(GRPOTrainer):
+    """GRPOTrainer with MAYE's batch-normalised advantages (use with ``num_generations=1``)."""
+
+    def __init__(self, *args: Any, keep_mean: bool = False, **kwargs: Any) -> None:
+        self.keep_mean = keep_mean
+        self._last_rewards_per_func: torch.Tensor | None = None
+        super().__init__(*args, **kwargs)
+
+    def _calculate_rewards(self, inputs, prompts, completions, completion_ids_list):  # type: ignore[override]
+        rewards_per_func = super()._calculate_rewards(inputs, prompts, completions, completion_ids_list)
+        self._last_rewards_per_func = rewards_per_func  # gathered over processes
+        return rewards_per_func
+
+    def _generate_and_score_completions(self, inputs):  # type: ignore[override]
+        output = super()._generate_and_score_completions(inputs)
+        rewards_per_func = self._last_rewards_per_func
+        assert rewards_per_func is not None
+        weights = self.reward_weights.to(rewards_per_func.device)
+        rewards = torch.nan_to_num((rewards_per_func * weights).nansum(dim=1))
+        lengths = self.accelerator.gather(output["completion_mask"].sum(dim=1))
+        advantages = batch_whitened_advantages(rewards, lengths.to(rewards.device), self.keep_mean)
+        local = output["advantages"].shape[0]
+        start = self.accelerator.process_index * local
+        output["advantages"] = advantages[start : start + local].to(output["advantages"].device)
+        return output

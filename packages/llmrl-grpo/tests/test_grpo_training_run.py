@@ -1,0 +1,74 @@
+"""Real short runs on the embedded SmolLM2-135M: the reward rises; a stopped run resumes in order."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from llmrl_core.errors import ConfigError, UnknownComponentError
+from llmrl_grpo.config import TrainConfig
+from llmrl_grpo.run import RunDir, train
+
+# A fixed set of 8 one-digit additions; short answers keep a step to a few seconds.
+FIXED = {"task": "arithmetic", "task_config": {"seed": 0, "train_size": 8, "test_size": 8}, "seed": 0}
+
+
+def _records(run_dir) -> list[dict]:
+    return RunDir(run_dir).read_jsonl(RunDir(run_dir).metrics)
+
+
+@pytest.mark.slow
+def test_training_reward_rises_on_a_fixed_prompt_set(tmp_path) -> None:
+    cfg = TrainConfig(
+        **FIXED, mode="grpo", output=str(tmp_path / "run"), steps=10, completions_per_step=32, num_generations=8,
+        max_completion_length=12, learning_rate=5e-5, eval_before=False, eval_after=False, save_steps=100,
+    )
+    result = train(cfg)
+    records = _records(tmp_path / "run")
+    assert [r["step"] for r in records] == list(range(1, 11))
+    acc = [r["rewards/accuracy/mean"] for r in records]
+    first, last = sum(acc[:3]) / 3, sum(acc[-3:]) / 3
+    assert last >= first + 0.15, f"accuracy per step {acc}"
+    assert (tmp_path / "run" / "final" / "config.json").is_file() and result["stopped_at"] == 10
+    assert all(set(r["batch_ids"]) <= {f"arithmetic-0-train-{i}" for i in range(8)} for r in records)
+    for key in ("reflection_ratio", "kl", "rewards/language/mean", "rewards/truncation/mean", "completions/mean_length"):
+        assert key in records[-1], key
+
+
+@pytest.mark.slow
+def test_stopped_run_resumes_at_the_same_step_and_data_order(tmp_path) -> None:
+    from transformers import TrainerCallback
+
+    base = dict(
+        **FIXED, mode="maye", steps=4, completions_per_step=8, max_completion_length=6, learning_rate=1e-5,
+        eval_before=False, eval_after=False, save_steps=2,
+    )
+    class StopAt2(TrainerCallback):  # what a kill right after the step-2 checkpoint leaves behind
+        def on_save(self, args, state, control, **kwargs):
+            if state.global_step == 2:
+                control.should_training_stop = True
+
+    full = train(TrainConfig(**base, output=str(tmp_path / "full")))
+    assert full["stopped_at"] == 4
+    stopped = train(TrainConfig(**base, output=str(tmp_path / "cut")), callbacks=[StopAt2()])
+    assert stopped["stopped_at"] == 2 and not (tmp_path / "cut" / "final").exists()
+    with pytest.raises(ConfigError, match="--resume"):
+        train(TrainConfig(**base, output=str(tmp_path / "cut")))
+    resumed = train(TrainConfig(**base, output=str(tmp_path / "cut")), resume=True)
+    assert resumed["stopped_at"] == 4
+    cut, ref = _records(tmp_path / "cut"), _records(tmp_path / "full")
+    assert [r["step"] for r in cut] == [1, 2, 3, 4]
+    assert [r["batch_ids"] for r in cut] == [r["batch_ids"] for r in ref]  # same data order after the resume
+    assert len({tuple(r["batch_ids"]) for r in ref}) > 1
+    saved = json.loads(json.dumps(RunDir(tmp_path / "cut").config.read_text()))
+    assert "mode: maye" in saved
+
+
+def test_resume_without_a_run_and_unknown_names_are_clear(tmp_path) -> None:
+    with pytest.raises(ConfigError, match="no checkpoint"):
+        train(TrainConfig(output=str(tmp_path / "none")), resume=True)
+    with pytest.raises(UnknownComponentError, match="arithmetic"):
+        train(TrainConfig(task="arithmatic", output=str(tmp_path / "t")))
+    with pytest.raises(ConfigError, match="smollm2-135m"):
+        train(TrainConfig(model="smollm3", output=str(tmp_path / "m")))

@@ -1,0 +1,1 @@
+"""llmrl-env-math."""

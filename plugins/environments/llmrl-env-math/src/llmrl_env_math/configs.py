@@ -1,0 +1,50 @@
+"""Config models of the math tasks (pydantic only: the plugin hook imports this module)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Operator = Literal["+", "-", "*"]
+
+class ArithmeticConfig(BaseModel):
+    """Knobs of the arithmetic task. The defaults are what `llmrl grpo train` uses."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    seed: int = Field(0, description="Seed of the generator; the same seed gives the same splits.")
+    train_size: int = Field(51, ge=1, description="Number of training questions.")
+    test_size: int = Field(30, ge=1, description="Number of held-out questions.")
+    min_value: int = Field(1, ge=0, description="Smallest operand.")
+    max_value: int = Field(9, ge=1, description="Largest operand (9: one digit, 99: two digits).")
+    num_operands: int = Field(2, ge=2, le=6, description="Operands per question.")
+    operators: list[Operator] = Field(default_factory=lambda: ["+"], min_length=1, description="Operators to draw from.")
+    word_problem_share: float = Field(0.0, ge=0.0, le=1.0, description="Share of questions phrased as a word problem.")
+    allow_negative: bool = Field(False, description="Allow a negative result for '-' (else operands are ordered).")
+
+    @model_validator(mode="after")
+    def _check(self) -> ArithmeticConfig:
+        if self.min_value > self.max_value:
+            raise ValueError(f"min_value ({self.min_value}) must not exceed max_value ({self.max_value})")
+        distinct = (self.max_value - self.min_value + 1) ** self.num_operands * len(set(self.operators))
+        if self.train_size + self.test_size > distinct * (2 if self.word_problem_share > 0 else 1):
+            raise ValueError(
+                f"train_size + test_size = {self.train_size + self.test_size} exceeds the {distinct} distinct questions "
+                "these knobs allow; widen min_value..max_value, add operands or operators, or shrink the splits"
+            )
+        return self
+
+
+class FileTaskConfig(BaseModel):
+    """A task read from your own JSONL or Parquet files."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    path: str = Field(..., description="Training file (.jsonl, .json or .parquet).")
+    test_path: str | None = Field(None, description="Held-out file; without one, test_fraction of path is held out.")
+    test_fraction: float = Field(0.1, gt=0.0, lt=1.0, description="Share held out when there is no test_path.")
+    seed: int = Field(0, description="Seed of the held-out draw (when there is no test_path).")
+    limit: int | None = Field(None, ge=1, description="Read at most this many rows per file.")
+    question_field: str | None = Field(None, description="Column of the question (default: the format's).")
+    answer_field: str | None = Field(None, description="Column of the answer (default: the format's).")
