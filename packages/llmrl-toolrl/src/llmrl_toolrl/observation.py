@@ -3,6 +3,7 @@
 * stdout if the exit code is 0 or stdout is non-empty, else stderr;
 * anything with an error (any status but ``ok``) keeps only its last non-empty line;
 * an empty observation becomes a timeout message (ToRL's rule; it also covers code that printed nothing);
+  a timeout without stdout is empty whatever the sandbox wrote to stderr about killing it;
 * 256 characters or more: the first 128 + ``"..."`` + the last 128.
 """
 
@@ -34,6 +35,8 @@ def format_observation(result: ExecResult, *, empty_message: str = EMPTY_MESSAGE
                        truncate_at: int = TRUNCATE_AT, keep: int = KEEP) -> str:
     """The observation text of one execution (without the surrounding output block)."""
     out = result.stdout if (result.exit_code == 0 or result.stdout.strip()) else result.stderr
+    if result.status == "timeout" and not result.stdout.strip():
+        out = ""  # what a sandbox says about its own kill differs per sandbox; the model sees the timeout message
     if result.status != "ok":
         out = _last_line(out)
     out = out.strip("\n")
