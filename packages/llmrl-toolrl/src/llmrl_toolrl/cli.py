@@ -58,7 +58,7 @@ def _config(config: Path | None, flags: dict[str, Any], overrides: list[str]):
 
 @app.command()
 def train(
-    config: Path | None = typer.Option(None, "--config", help="YAML/TOML file with ToRLTrainConfig fields."),
+    config: Path | None = typer.Option(None, "--config", help="YAML/TOML file with ToRLTrainConfig fields."),  # noqa: B008
     model: str | None = typer.Option(None, help="Model alias, directory, .gguf or cached HF id [smollm2-135m]."),
     task: str | None = typer.Option(None, help="Task name [arithmetic]; see `llmrl plugins`."),
     max_tool_calls: int | None = typer.Option(None, "--max-tool-calls", help="C: code executions per response [1]."),
@@ -66,7 +66,7 @@ def train(
     steps: int | None = typer.Option(None, help="Optimiser steps."),
     output: str | None = typer.Option(None, help="Run directory [runs/toolrl]."),
     resume: bool = typer.Option(False, "--resume", help="Continue the run in --output from its last checkpoint."),
-    set_: list[str] = typer.Option([], "--set", help="Override any field: --set tools.timeout_s=5 (repeatable)."),
+    set_: list[str] = typer.Option([], "--set", help="Override any field: --set tools.timeout_s=5 (repeatable)."),  # noqa: B008
 ) -> None:
     """GRPO with a sandboxed code interpreter in the loop (ToRL); tool output is masked from the loss."""
     from llmrl_core.cli.output import console, progress
