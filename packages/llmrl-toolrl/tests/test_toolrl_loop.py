@@ -116,3 +116,19 @@ def test_tool_call_cap(model_and_tokenizer, sandbox, one_call):
         if t1.calls:
             assert STOP in t0.text and t0.completion_ids[: len(t1.completion_ids)] != t1.completion_ids
     assert all(t.num_calls <= 1 for t in first)
+
+
+def test_solve_cli_with_a_provider_prints_the_trajectory():
+    """`llmrl toolrl solve` through the registry's transformers provider (text mode) and the local sandbox."""
+    from typer.testing import CliRunner
+
+    from llmrl_toolrl.cli import app
+
+    result = CliRunner().invoke(app, [
+        "solve", "What is 12 * 7?", "--provider", "transformers", "--sandbox", "local", "--max-tokens", "24",
+        "--template", ONE_SHOT.replace("\n", "\\n"),
+        "--prefix", "```python\\n",
+    ])
+    assert result.exit_code == 0, result.output
+    assert "print(" in result.output and "tool calls:" in result.output
+    assert "```output\n84\n```" in result.output  # the real execution's output, interleaved

@@ -28,6 +28,10 @@ class ToolConfig(BaseModel):
     memory_mb: int = Field(512, ge=16, description="Per-execution memory limit.")
     prompt_template: str = Field(TORL_TEMPLATE, description="Plain-text prompt; {question} is replaced by the question.")
     assistant_prefix: str = Field("", description="Text put after the prompt for the model to continue (e.g. '```python\\n').")
+    overlap_chunk: int | None = Field(
+        None, ge=1, description="Sample each round in chunks of this many responses and run a chunk's code in the "
+        "background while the next chunk is sampled (None: one batch per round).",
+    )
     max_sandbox_error_rate: float = Field(
         0.5, ge=0.0, le=1.0,
         description="Share of a batch's executions allowed to fail inside the sandbox itself (status sandbox_error) "

@@ -187,7 +187,7 @@ def rollout(
                 max_tokens=max(budgets) if budgets is not None else params.max_tokens,
                 stop=(*params.stop, STOP) if calls_left else params.stop,
             )
-            chunk = overlap_chunk or len(active)
+            chunk = overlap_chunk or cfg.overlap_chunk or len(active)
             pending: list[tuple[Trajectory, str, Future]] = []
             for lo in range(0, len(active), chunk):
                 part = active[lo:lo + chunk]
