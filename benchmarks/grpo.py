@@ -27,7 +27,8 @@ def learning(quick: bool, out: Path) -> dict:
 
     overrides = {"output": str(out / "learning")}
     if quick:
-        overrides.update(steps=3, completions_per_step=16, eval={"num_prompts": 8, "pass_k": 2, "metrics": ["pass@k", "pass@1_greedy"]})
+        overrides.update(steps=2, completions_per_step=8, max_completion_length=8,
+                         eval={"num_prompts": 4, "pass_k": 2, "metrics": ["pass@k", "pass@1_greedy"]})
     cfg = TrainConfig(**overrides)
     t0 = time.perf_counter()
     result = train(cfg)
@@ -91,7 +92,8 @@ def overhead(quick: bool, out: Path, use_vllm: bool = False) -> dict:
     from llmrl_grpo.run import load_task
 
     steps = 3 if quick else 6
-    cfg = TrainConfig(mode="grpo", steps=steps, completions_per_step=16 if quick else 64, num_generations=8, output=str(out))
+    cfg = TrainConfig(mode="grpo", steps=steps, completions_per_step=8 if quick else 32, num_generations=8 if not quick else 4,
+                      max_completion_length=8 if quick else 16, output=str(out))
     _, train_examples, _, _ = load_task(cfg)
     dataset = to_dataset(train_examples, cfg.instruction)
     ours: list[float] = []

@@ -55,8 +55,8 @@ class TrainConfig(BaseModel):
     seed: int = 0
     backend: str | None = Field(None, description="llmrl backend name; null picks the best available.")
 
-    steps: int = Field(20, ge=1, description="Optimiser steps (one generation batch each).")
-    completions_per_step: int = Field(64, ge=2, description="Responses sampled per step (prompts × responses per prompt).")
+    steps: int = Field(5, ge=1, description="Optimiser steps (one generation batch each).")
+    completions_per_step: int = Field(32, ge=2, description="Responses sampled per step (prompts × responses per prompt).")
     num_generations: int = Field(8, ge=2, description="grpo mode: responses per prompt (maye mode: always 1).")
     max_completion_length: int = Field(16, ge=1)
     temperature: float = Field(1.0, gt=0.0)
@@ -64,7 +64,7 @@ class TrainConfig(BaseModel):
     instruction: str = Field(DEFAULT_INSTRUCTION, description="User message; {question} is replaced by the task prompt.")
     system_prompt: str | None = None
 
-    learning_rate: float = Field(2e-5, gt=0.0)
+    learning_rate: float = Field(6e-5, gt=0.0)
     beta: float = Field(0.001, ge=0.0, description="k3 KL coefficient (a loss term, not in the reward).")
     epsilon: float = Field(0.2, gt=0.0, description="PPO clip range.")
     num_iterations: int = Field(1, ge=1, description="PPO epochs over each generation batch.")
@@ -80,7 +80,7 @@ class TrainConfig(BaseModel):
     eval: EvalConfig = Field(default_factory=EvalConfig)
     eval_before: bool = True
     eval_after: bool = True
-    save_steps: int = Field(5, ge=1, description="Checkpoint every this many steps (and at the end).")
+    save_steps: int = Field(5, ge=1, description="Checkpoint every this many steps (final/ holds the model at the end).")
     freeze_vision: bool = Field(True, description="VLMs: freeze the vision tower and projector.")
 
     @model_validator(mode="after")
