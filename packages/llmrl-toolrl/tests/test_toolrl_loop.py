@@ -39,14 +39,15 @@ def _cfg(calls: int) -> ToolConfig:
     return ToolConfig(prompt_template=ONE_SHOT, assistant_prefix="```python\n", max_tool_calls=calls, timeout_s=5)
 
 
-def _run(model_and_tokenizer, sandbox, calls: int, limit: int = 64):
+def _run(model_and_tokenizer, sandbox, calls: int, limit: int = 64, overlap: int | None = None):
     from llmrl_toolrl.sampler import ModelSampler
 
     model, tokenizer = model_and_tokenizer
     cfg = _cfg(calls)
     timings = RolloutTimings()
     trajs = rollout(ModelSampler(model, tokenizer), [cfg.render(q) for q in QUESTIONS], sandbox, cfg,
-                    SamplingParams(temperature=0.0, max_tokens=limit), max_completion_tokens=limit, timings=timings)
+                    SamplingParams(temperature=0.0, max_tokens=limit), max_completion_tokens=limit, timings=timings,
+                    overlap_chunk=overlap)
     return trajs, timings
 
 
@@ -116,6 +117,15 @@ def test_tool_call_cap(model_and_tokenizer, sandbox, one_call):
         if t1.calls:
             assert STOP in t0.text and t0.completion_ids[: len(t1.completion_ids)] != t1.completion_ids
     assert all(t.num_calls <= 1 for t in first)
+
+
+def test_overlapped_chunks_run_the_same_loop(model_and_tokenizer, sandbox):
+    """Sampling a round in chunks of one, each chunk's code running while the next is sampled."""
+    trajs, timings = _run(model_and_tokenizer, sandbox, calls=1, limit=40, overlap=1)
+    assert any(t.calls for t in trajs) and timings.executions == sum(t.num_calls for t in trajs)
+    for t in trajs:
+        assert len(t.env_mask) == len(t.completion_ids) and all(c.status == "ok" for c in t.calls)
+        assert len(t.completion_ids) <= 40
 
 
 def test_solve_cli_with_a_provider_prints_the_trajectory():

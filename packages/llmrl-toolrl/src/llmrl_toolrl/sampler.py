@@ -84,8 +84,13 @@ class ModelSampler:
         return self.tokenizer.decode(ids, skip_special_tokens=True, clean_up_tokenization_spaces=False)
 
     def generate_ids(self, prompts: list[list[int]], params: SamplingParams) -> list[Generation]:
-        """One completion per token-id prompt (``params.n`` is ignored: repeat the prompt instead)."""
+        """One completion per token-id prompt (``params.n`` is ignored: repeat the prompt instead).
+
+        ``params.seed`` reseeds torch's global generator (training leaves it None: the trainer seeds).
+        """
         out: list[Generation] = []
+        if params.seed is not None:
+            torch.manual_seed(params.seed)
         was_training = self.model.training
         self.model.eval()
         try:
