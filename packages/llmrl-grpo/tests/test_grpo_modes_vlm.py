@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 import torch
-
 from llmrl_core.config import load_config
 from llmrl_core.errors import ConfigError
 from llmrl_grpo.config import TrainConfig
@@ -87,3 +86,17 @@ def test_vlm_vision_tower_and_projector_frozen_language_model_trains() -> None:
     optimizer.step()
     assert all(torch.equal(before[n], p) for n, p in model.named_parameters() if n in vision)
     assert any(not torch.equal(before[n], p) for n, p in model.named_parameters() if n in language)
+
+
+def test_sampler_order_depends_on_seed_and_epoch_only() -> None:
+    from llmrl_grpo.trainer import EpochSeededSampler
+
+    def order(epochs: list[int]) -> list[int]:
+        sampler = EpochSeededSampler(list(range(10)), mini_repeat_count=1, batch_size=5, shuffle=True, seed=3)
+        for epoch in epochs:
+            sampler.set_epoch(epoch)
+            out = list(sampler)
+        return out
+
+    assert order([0, 1, 2]) == order([2])  # a resumed run (straight to epoch 2) replays epoch 2's order
+    assert order([0]) != order([1])

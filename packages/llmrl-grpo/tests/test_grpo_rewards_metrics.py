@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from llmrl_grpo.metrics import (
     REFLECTION_WORDS,
     count_reflection_words,

@@ -13,6 +13,7 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_
 
 def _config(config: Path | None, flags: dict[str, Any], overrides: list[str]):
     from llmrl_core.config import load_config
+
     from llmrl_grpo.config import TrainConfig
 
     sets = [f"{k}={json.dumps(v) if not isinstance(v, str) else v}" for k, v in flags.items() if v is not None]
@@ -46,14 +47,14 @@ def _eval_lines(before: dict[str, Any] | None, after: dict[str, Any] | None) -> 
 
 @app.command()
 def train(
-    config: Path | None = typer.Option(None, "--config", help="YAML/TOML file with TrainConfig fields."),
+    config: Path | None = typer.Option(None, "--config", help="YAML/TOML file with TrainConfig fields."),  # noqa: B008
     model: str | None = typer.Option(None, help="Model alias, directory, .gguf or cached HF id [smollm2-135m]."),
     task: str | None = typer.Option(None, help="Task name [arithmetic]; see `llmrl plugins`."),
     steps: int | None = typer.Option(None, help="Optimiser steps."),
     mode: str | None = typer.Option(None, help="maye (1 response/prompt) or grpo (n/prompt)."),
     output: str | None = typer.Option(None, help="Run directory [runs/grpo]."),
     resume: bool = typer.Option(False, "--resume", help="Continue the run in --output from its last checkpoint."),
-    set_: list[str] = typer.Option([], "--set", help="Override any field: --set learning_rate=1e-5 (repeatable)."),
+    set_: list[str] = typer.Option([], "--set", help="Override any field: --set learning_rate=1e-5 (repeatable)."),  # noqa: B008
 ) -> None:
     """Train with rule-based rewards; prints held-out accuracy before and after."""
     from llmrl_core.cli.output import console, progress
@@ -88,15 +89,15 @@ def train(
 
 @app.command("eval")
 def eval_(
-    checkpoint: Path = typer.Option(..., "--checkpoint", help="A run directory, its final/ or a checkpoint-N directory."),
+    checkpoint: Path = typer.Option(..., "--checkpoint", help="A run directory, its final/ or a checkpoint-N directory."),  # noqa: B008
     task: str | None = typer.Option(None, help="Task name (default: the run's)."),
     num_prompts: int | None = typer.Option(None, help="Held-out prompts to evaluate."),
 ) -> None:
     """MAYE's held-out metrics (pass@8 T=1.0, pass@1 T=0.6, pass@1 greedy) for a trained model."""
     import yaml
-
     from llmrl_core.cli.output import console, progress
     from llmrl_core.errors import ConfigError
+
     from llmrl_grpo.config import TrainConfig
     from llmrl_grpo.run import RunDir
 

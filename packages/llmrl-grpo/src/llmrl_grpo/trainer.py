@@ -3,7 +3,7 @@
 =========  ======================  ==============================================  =====================
 mode       responses per prompt    advantage of a response with reward r           TRL
 =========  ======================  ==============================================  =====================
-``grpo``   n (``num_generations``) (r − mean of its group) / std of its group      ``GRPOTrainer`` as is
+``grpo``   n (``num_generations``) (r − mean of its group) / std of its group      ``LlmrlGRPOTrainer``
 ``maye``   1                       (r − mean of batch) / std of batch (REINFORCE++) ``MayeGRPOTrainer``
 =========  ======================  ==============================================  =====================
 
@@ -21,6 +21,7 @@ from typing import Any
 
 import torch
 from trl import GRPOConfig, GRPOTrainer
+from trl.trainer.utils import RepeatSampler
 
 
 @dataclass
@@ -48,7 +49,29 @@ def batch_whitened_advantages(rewards: torch.Tensor, lengths: torch.Tensor, keep
     return advantages + mean if keep_mean else advantages
 
 
-class MayeGRPOTrainer(GRPOTrainer):
+class EpochSeededSampler(RepeatSampler):
+    """TRL's sampler, with an order that depends on (seed, epoch) only.
+
+    TRL's draws each epoch's permutation from one generator, so a run resumed at epoch e replays
+    epoch 0's order; reseeding per epoch (transformers calls ``set_epoch``) makes it replay epoch e's.
+    """
+
+    def set_epoch(self, epoch: int) -> None:
+        if self.shuffle and self.seed is not None:
+            self.generator.manual_seed(self.seed + epoch)
+
+
+class LlmrlGRPOTrainer(GRPOTrainer):
+    """TRL's GRPOTrainer whose data order survives a resume (grpo mode)."""
+
+    def _get_train_sampler(self, dataset=None):  # type: ignore[override]
+        sampler = super()._get_train_sampler(dataset)
+        if isinstance(sampler, RepeatSampler):
+            sampler.__class__ = EpochSeededSampler
+        return sampler
+
+
+class MayeGRPOTrainer(LlmrlGRPOTrainer):
     """GRPOTrainer with MAYE's batch-normalised advantages (use with ``num_generations=1``)."""
 
     def __init__(self, *args: Any, keep_mean: bool = False, **kwargs: Any) -> None:

@@ -8,7 +8,9 @@ never repeats a test question, so held-out accuracy is really held out.
 from __future__ import annotations
 
 import random
+
 from llmrl_core.task import Split, Task, TaskExample
+
 from llmrl_env_math.configs import ArithmeticConfig
 
 _NAMES = ["Ana", "Ben", "Chen", "Dara", "Eli", "Fatima", "Goran", "Hana", "Ivo", "Jun", "Kofi", "Lena"]
