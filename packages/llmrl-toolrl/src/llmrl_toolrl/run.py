@@ -62,7 +62,7 @@ def train(cfg: ToRLTrainConfig, *, resume: bool = False, on_event: Event | None 
     """Train with the tool loop, evaluate before and after, write the run directory."""
     from datasets import Dataset
 
-    from llmrl_grpo.trainer import MayeGRPOTrainer
+    from llmrl_grpo.trainer import LlmrlGRPOTrainer, MayeGRPOTrainer
     from llmrl_toolrl.rewards import ToolReward
     from llmrl_toolrl.rollout import open_sandbox
     from llmrl_toolrl.trl_rollout import make_rollout_func
@@ -105,9 +105,7 @@ def train(cfg: ToRLTrainConfig, *, resume: bool = False, on_event: Event | None 
         reward = ToolReward(cfg.exec_penalty)
         args = trl_config(cfg, run, backend.device.type, bf16=str(backend.default_dtype) == "torch.bfloat16")
         args.reward_weights = [1.0]
-        from trl import GRPOTrainer
-
-        trainer_cls = MayeGRPOTrainer if cfg.mode == "maye" else GRPOTrainer
+        trainer_cls = MayeGRPOTrainer if cfg.mode == "maye" else LlmrlGRPOTrainer  # resume-safe data order
         extra = {"keep_mean": cfg.maye_keep_mean} if cfg.mode == "maye" else {}
         rollout_func = make_rollout_func(cfg.tools, sandbox, max_completion_length=cfg.max_completion_length,
                                          temperature=cfg.temperature, top_p=cfg.top_p)
