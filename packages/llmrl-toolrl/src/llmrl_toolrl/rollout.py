@@ -1,0 +1,261 @@
+"""The stop-execute-continue loop (ToRL), for a batch of prompts.
+
+Each round, every unfinished response is sampled with the stop string ```` ```output ````
+while it has tool calls left (``max_tool_calls``, C); a response that hit the stop gets
+the last complete ```` ```python ```` block of its text run in the sandbox (the round's
+executions together, through ``run_many``), the observation appended as
+``"\\n{obs}\\n```\\n"``, and goes on. After C calls it is sampled without the stop.
+
+Two backends:
+
+* **token-exact** (a :class:`~llmrl_toolrl.sampler.ModelSampler`, used for training): the
+  sampler's own token ids are kept (``token_ids + stop_token_ids``, mask 1, the marker
+  included) and only the appended tool output is tokenised (mask 0). The next round is
+  conditioned on exactly ``prompt_ids + completion_ids``: decoded model text is never
+  re-tokenised.
+* **text** (any :class:`~llmrl_core.LLMProvider`, used by ``llmrl toolrl solve``): the next
+  round's prompt is the prompt text plus everything so far. Providers do not take
+  token-id prompts, so this mode re-tokenises; it is for inference, not training.
+
+With ``overlap_chunk`` set, a round is sampled in chunks and each chunk's executions start
+in the background while the next chunk is sampled.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from llmrl_core import ExecResult, Generation, LLMProvider, LlmrlError, SamplingParams, Sandbox
+from llmrl_toolrl.config import ToolConfig
+from llmrl_toolrl.observation import STOP, extract_last_python_block, format_observation, output_block_tail
+
+log = logging.getLogger(__name__)
+
+NO_CODE = "No complete ```python block to run before ```output."
+
+
+class SandboxUnavailableError(LlmrlError, RuntimeError):
+    """The sandbox itself failed (not the model's code): training must stop rather than score answers wrong."""
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """One execution: its code (None: no complete block), status, observation and sandbox time."""
+
+    code: str | None
+    status: str  # an ExecStatus, or "no_code"
+    observation: str
+    duration_s: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+@dataclass
+class Trajectory:
+    """A response with its tool calls. ``segments`` interleave ("model", text) and ("tool", text)."""
+
+    prompt: str
+    prefix: str = ""
+    prompt_ids: list[int] = field(default_factory=list)
+    completion_ids: list[int] = field(default_factory=list)
+    env_mask: list[int] = field(default_factory=list)
+    logprobs: list[float] = field(default_factory=list)
+    segments: list[tuple[Literal["model", "tool"], str]] = field(default_factory=list)
+    calls: list[ToolCall] = field(default_factory=list)
+    finish_reason: str = "length"
+    done: bool = False
+
+    @property
+    def text(self) -> str:
+        """The response: model text and tool output blocks, interleaved (the assistant prefix not included)."""
+        return "".join(text for _, text in self.segments)
+
+    @property
+    def num_calls(self) -> int:
+        return len(self.calls)
+
+    @property
+    def exec_failed(self) -> bool:
+        """Whether any of its executions failed (never overwritten by a later successful call)."""
+        return any(not c.ok for c in self.calls)
+
+
+@dataclass
+class RolloutTimings:
+    """Wall time of a rollout: sampling, waiting on the sandbox, and in all."""
+
+    generate_s: float = 0.0
+    sandbox_wait_s: float = 0.0
+    sandbox_exec_s: float = 0.0
+    total_s: float = 0.0
+    executions: int = 0
+
+
+def _token_mode(sampler: Any) -> bool:
+    return hasattr(sampler, "generate_ids") and hasattr(sampler, "encode")
+
+
+def _generate(sampler: Any, trajs: list[Trajectory], params: SamplingParams, token: bool) -> list[Generation]:
+    if token:
+        return sampler.generate_ids([t.prompt_ids + t.completion_ids for t in trajs], params)
+    if not isinstance(sampler, LLMProvider):
+        raise TypeError(f"sampler must be an LLMProvider or a ModelSampler, got {type(sampler).__name__}")
+    return sampler.generate([t.prompt + t.text for t in trajs], params)
+
+
+def _take(t: Trajectory, gen: Generation, sampler: Any, token: bool, budget: int | None) -> bool:
+    """Append one round's model output to ``t``; True when it stopped at the marker for a tool call."""
+    stopped = gen.stop_reason == STOP
+    text = gen.text + (STOP if stopped else "")
+    if token:
+        ids = list(gen.token_ids or []) + list(gen.metadata.get("stop_token_ids", []))
+        lps = list(gen.logprobs or []) + list(gen.metadata.get("stop_logprobs", []))
+        if budget is not None and len(ids) > budget:  # the round sampled past this response's own budget
+            ids, lps, stopped = ids[:budget], lps[:budget], False
+            text = sampler.decode(ids)
+            gen = Generation(text, "length")
+        t.completion_ids += ids
+        t.logprobs += [float(x) for x in lps] + [0.0] * (len(ids) - len(lps))
+        t.env_mask += [1] * len(ids)
+    t.segments.append(("model", text))
+    if not stopped:
+        t.done, t.finish_reason = True, gen.finish_reason
+    return stopped
+
+
+def _observe(t: Trajectory, call: ToolCall, sampler: Any, token: bool, limit: int | None) -> None:
+    tail = output_block_tail(call.observation)
+    t.calls.append(call)
+    t.segments.append(("tool", tail))
+    if token:
+        ids = sampler.encode(tail)
+        if limit is not None and len(t.completion_ids) + len(ids) >= limit:
+            ids = ids[: max(0, limit - len(t.completion_ids))]
+            t.done, t.finish_reason = True, "length"
+        t.completion_ids += ids
+        t.logprobs += [0.0] * len(ids)
+        t.env_mask += [0] * len(ids)
+
+
+def _to_call(code: str, result: ExecResult) -> ToolCall:
+    return ToolCall(code, result.status, format_observation(result), result.duration_s)
+
+
+def rollout(
+    sampler: Any,
+    prompts: list[str],
+    sandbox: Sandbox,
+    cfg: ToolConfig,
+    params: SamplingParams,
+    *,
+    max_completion_tokens: int | None = None,
+    timings: RolloutTimings | None = None,
+    overlap_chunk: int | None = None,
+) -> list[Trajectory]:
+    """One response per prompt (repeat a prompt for several). ``prompts`` are rendered (see ``ToolConfig.render``).
+
+    ``max_completion_tokens`` (token mode) caps model + tool tokens per response; ``params.max_tokens``
+    caps each round in text mode. Raises :class:`SandboxUnavailableError` when more than
+    ``cfg.max_sandbox_error_rate`` of a round's executions fail inside the sandbox.
+    """
+    token = _token_mode(sampler)
+    timings = timings if timings is not None else RolloutTimings()
+    start = time.perf_counter()
+    prefix = [p[len(p) - len(cfg.assistant_prefix):] if cfg.assistant_prefix else "" for p in prompts]
+    trajs = [Trajectory(prompt=p, prefix=x) for p, x in zip(prompts, prefix, strict=True)]
+    if token:
+        for t in trajs:
+            t.prompt_ids = sampler.encode(t.prompt, special=True)
+    pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="toolrl-sandbox")
+    try:
+        rnd = 0
+        while active := [t for t in trajs if not t.done]:
+            calls_left = active[0].num_calls < cfg.max_tool_calls  # every active response made rnd calls
+            budgets = [max_completion_tokens - len(t.completion_ids) for t in active] if (token and max_completion_tokens) else None
+            if budgets is not None and max(budgets) <= 0:
+                for t in active:
+                    t.done, t.finish_reason = True, "length"
+                break
+            round_params = SamplingParams(
+                temperature=params.temperature, top_p=params.top_p, seed=params.seed if rnd == 0 else None,
+                max_tokens=max(budgets) if budgets is not None else params.max_tokens,
+                stop=(*params.stop, STOP) if calls_left else params.stop,
+            )
+            chunk = overlap_chunk or cfg.overlap_chunk or len(active)
+            pending: list[tuple[Trajectory, str, Future]] = []
+            for lo in range(0, len(active), chunk):
+                part = active[lo:lo + chunk]
+                t0 = time.perf_counter()
+                gens = _generate(sampler, part, round_params, token)
+                timings.generate_s += time.perf_counter() - t0
+                to_run: list[tuple[Trajectory, str]] = []
+                for i, (t, gen) in enumerate(zip(part, gens, strict=True)):
+                    budget = budgets[lo + i] if budgets is not None else None
+                    if _take(t, gen, sampler, token, budget):
+                        code = extract_last_python_block(t.prefix + t.text)
+                        if code is None:
+                            _observe(t, ToolCall(None, "no_code", NO_CODE), sampler, token, max_completion_tokens)
+                        else:
+                            to_run.append((t, code))
+                if to_run:
+                    codes = [c for _, c in to_run]
+                    fut = pool.submit(sandbox.run_many, codes, timeout_s=cfg.timeout_s, memory_mb=cfg.memory_mb)
+                    pending.extend((t, c, fut) for t, c in to_run)
+            t0 = time.perf_counter()
+            results: dict[int, list[ExecResult]] = {}
+            for fut in {id(f): f for _, _, f in pending}.values():
+                results[id(fut)] = fut.result()
+            timings.sandbox_wait_s += time.perf_counter() - t0
+            cursor: dict[int, int] = {}
+            calls: list[tuple[Trajectory, ToolCall]] = []
+            for t, code, fut in pending:
+                k = cursor.get(id(fut), 0)
+                cursor[id(fut)] = k + 1
+                calls.append((t, _to_call(code, results[id(fut)][k])))
+            _check_sandbox([c for _, c in calls], cfg)
+            for t, call in calls:
+                timings.sandbox_exec_s += call.duration_s
+                timings.executions += 1
+                _observe(t, call, sampler, token, max_completion_tokens)
+            rnd += 1
+    finally:
+        pool.shutdown(wait=True)
+        timings.total_s += time.perf_counter() - start
+    return trajs
+
+
+def _check_sandbox(calls: list[ToolCall], cfg: ToolConfig) -> None:
+    broken = [c for c in calls if c.status == "sandbox_error"]
+    if broken and len(broken) / len(calls) > cfg.max_sandbox_error_rate:
+        raise SandboxUnavailableError(
+            f"{len(broken)} of {len(calls)} executions failed inside the {cfg.sandbox!r} sandbox itself "
+            f"(last error: {broken[-1].observation!r}); stopping instead of scoring those answers wrong. "
+            f"Check the sandbox (`llmrl doctor`, or run `llmrl toolrl solve` with --sandbox {cfg.sandbox}), "
+            "pick another with tools.sandbox, or raise tools.max_sandbox_error_rate to tolerate transient failures."
+        )
+
+
+def open_sandbox(cfg: ToolConfig) -> Sandbox:
+    """The configured sandbox, checked with one tiny execution: a broken sandbox fails here, clearly."""
+    from llmrl_core import get_sandbox
+
+    sandbox = get_sandbox(cfg.sandbox, **cfg.sandbox_config)
+    try:
+        probe = sandbox.run("print(6 * 7)", timeout_s=max(cfg.timeout_s, 30.0), memory_mb=cfg.memory_mb)
+    except Exception as exc:
+        sandbox.close()
+        raise SandboxUnavailableError(f"the {cfg.sandbox!r} sandbox could not run a probe ('print(6 * 7)'): {exc}") from exc
+    if probe.status != "ok" or probe.stdout.strip() != "42":
+        sandbox.close()
+        raise SandboxUnavailableError(
+            f"the {cfg.sandbox!r} sandbox is unavailable: a probe ('print(6 * 7)') gave status {probe.status!r}, "
+            f"stdout {probe.stdout[-200:]!r}, stderr {probe.stderr[-300:]!r}. Fix the sandbox (`llmrl doctor`) or "
+            "choose another with --sandbox / tools.sandbox."
+        )
+    return sandbox

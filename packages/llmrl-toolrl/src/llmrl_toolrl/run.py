@@ -1,0 +1,131 @@
+"""A ToRL training run, in llmrl-grpo's run directory format (config, metrics.jsonl, checkpoints, curves, eval).
+
+It reuses llmrl-grpo's pieces (run directory, TRL config, model loading, task, metrics
+callback, plots, eval table) and changes what ToRL changes: generation is the tool loop
+(a TRL ``rollout_func``), the reward is +1 / −1 (+ the optional exec penalty), and the
+held-out eval runs the tool loop too.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import yaml
+
+from llmrl_core.errors import ConfigError
+from llmrl_grpo.run import Event, RunDir, load_model, load_task, make_metrics_callback, trl_config, write_eval_table
+from llmrl_toolrl.config import ToRLTrainConfig
+
+log = logging.getLogger(__name__)
+
+
+def _prepare_run_dir(cfg: ToRLTrainConfig, run: RunDir, resume: bool) -> ToRLTrainConfig:
+    saved = yaml.safe_load(run.config.read_text()) if run.config.is_file() else None
+    if resume:
+        if saved is None or run.latest_checkpoint() is None:
+            raise ConfigError(f"--resume: {run.root} holds no checkpoint to resume from; run without --resume first")
+        stored = ToRLTrainConfig.model_validate(saved)
+        changed = [k for k in ToRLTrainConfig.model_fields if k != "steps" and getattr(stored, k) != getattr(cfg, k)]
+        if changed:
+            log.warning("resuming with the run's saved config; ignoring changed fields %s", changed)
+        return stored.model_copy(update={"steps": cfg.steps})
+    if run.latest_checkpoint() is not None or run.metrics.is_file():
+        raise ConfigError(
+            f"run directory {run.root} already holds a run; pass --resume to continue it or --output NEW_DIR to start another"
+        )
+    run.root.mkdir(parents=True, exist_ok=True)
+    return cfg
+
+
+def evaluate_with_tools(model: Any, tokenizer: Any, examples: list, cfg: ToRLTrainConfig, sandbox: Any) -> dict[str, float]:
+    """Greedy accuracy with the tool loop on the first ``eval.num_prompts`` test questions, plus tool metrics."""
+    from llmrl_core import SamplingParams
+    from llmrl_toolrl.rewards import ToolReward, tool_metrics
+    from llmrl_toolrl.rollout import rollout
+    from llmrl_toolrl.sampler import ModelSampler
+
+    examples = examples[: cfg.eval.num_prompts]
+    max_new = cfg.eval.max_new_tokens or cfg.max_completion_length
+    trajs = rollout(ModelSampler(model, tokenizer, batch_size=cfg.eval.batch_size),
+                    [cfg.tools.render(e.prompt) for e in examples], sandbox, cfg.tools,
+                    SamplingParams(temperature=0.0, max_tokens=max_new), max_completion_tokens=max_new)
+    reward = ToolReward()
+    accuracy = [reward.accuracy(t.text, str(e.reference)) for t, e in zip(trajs, examples, strict=True)]
+    statuses = [[c.status for c in t.calls] for t in trajs]
+    metrics = tool_metrics(statuses, accuracy, [len(t.completion_ids) for t in trajs])
+    return {"num_prompts": float(len(examples)), "pass@1_greedy": metrics.pop("tools/accuracy"), **metrics}
+
+
+def train(cfg: ToRLTrainConfig, *, resume: bool = False, on_event: Event | None = None, callbacks: list | None = None) -> dict[str, Any]:
+    """Train with the tool loop, evaluate before and after, write the run directory."""
+    from datasets import Dataset
+
+    from llmrl_grpo.trainer import LlmrlGRPOTrainer, MayeGRPOTrainer
+    from llmrl_toolrl.rewards import ToolReward
+    from llmrl_toolrl.rollout import open_sandbox
+    from llmrl_toolrl.trl_rollout import make_rollout_func
+
+    run = RunDir(cfg.output)
+    cfg = _prepare_run_dir(cfg, run, resume)
+    run.config.write_text(yaml.safe_dump(cfg.model_dump(mode="json"), sort_keys=False))
+    emit = on_event or (lambda kind, **data: None)
+
+    _, train_examples, test_examples, _ = load_task(cfg)  # a bad task name fails before the model loads
+    emit("status", message=f"opening the {cfg.tools.sandbox!r} sandbox")
+    sandbox = open_sandbox(cfg.tools)  # an unusable sandbox stops the run here, with the reason
+    try:
+        emit("status", message=f"loading {cfg.model}")
+        model, tokenizer, backend = load_model(cfg)
+
+        def held_out(stage: str, step: int) -> dict[str, Any]:
+            emit("status", message=f"held-out eval with tools ({stage})")
+            record = {"stage": stage, "step": step, **evaluate_with_tools(model, tokenizer, test_examples, cfg, sandbox)}
+            run.append(run.evals, record)
+            emit("eval", stage=stage, results=record)
+            return record
+
+        evals = {e["stage"]: e for e in run.read_jsonl(run.evals)}
+        if cfg.eval_before and "before" not in evals:
+            evals["before"] = held_out("before", 0)
+
+        checkpoint = run.latest_checkpoint() if resume else None
+        if checkpoint is not None:
+            step = int(checkpoint.name.split("-")[-1])
+            kept = [r for r in run.read_jsonl(run.metrics) if r["step"] <= step]
+            run.metrics.write_text("".join(json.dumps(r) + "\n" for r in kept))
+            emit("status", message=f"resuming from step {step}")
+
+        dataset = Dataset.from_dict({
+            "prompt": [cfg.tools.render(e.prompt) for e in train_examples],
+            "answer": [str(e.reference) for e in train_examples],
+            "id": [e.id for e in train_examples],
+        })
+        reward = ToolReward(cfg.exec_penalty)
+        args = trl_config(cfg, run, backend.device.type, bf16=str(backend.default_dtype) == "torch.bfloat16")
+        args.reward_weights = [1.0]
+        trainer_cls = MayeGRPOTrainer if cfg.mode == "maye" else LlmrlGRPOTrainer  # resume-safe data order
+        extra = {"keep_mean": cfg.maye_keep_mean} if cfg.mode == "maye" else {}
+        rollout_func = make_rollout_func(cfg.tools, sandbox, max_completion_length=cfg.max_completion_length,
+                                         temperature=cfg.temperature, top_p=cfg.top_p)
+        trainer = trainer_cls(
+            model=model, reward_funcs=[reward], args=args, train_dataset=dataset, processing_class=tokenizer,
+            rollout_func=rollout_func,
+            callbacks=[make_metrics_callback(run, reward, cfg.steps, on_event), *(callbacks or [])], **extra,
+        )
+        emit("status", message="training")
+        trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
+        if trainer.state.global_step < cfg.steps:  # stopped early by a callback: leave it resumable
+            return {"run_dir": str(run.root), "stopped_at": trainer.state.global_step, "evals": evals}
+        trainer.save_model(str(run.final))
+        tokenizer.save_pretrained(str(run.final))
+        if cfg.eval_after:
+            evals["after"] = held_out("after", cfg.steps)
+    finally:
+        sandbox.close()
+    write_eval_table(run, list(evals.values()))
+    from llmrl_grpo.plots import plot_curves
+
+    plot_curves(run.read_jsonl(run.metrics), run.curves, list(evals.values()))
+    return {"run_dir": str(run.root), "stopped_at": trainer.state.global_step, "evals": evals}
