@@ -70,8 +70,9 @@ class _StepTimer:
 
 
 def _time_trainer(ours: bool, cfg, model_name: str, dataset, out: Path, use_vllm: bool = False) -> list[float]:
-    from llmrl_grpo.run import RunDir, build_reward_funcs, load_model, make_metrics_callback, trl_config
     from trl import GRPOTrainer
+
+    from llmrl_grpo.run import RunDir, build_reward_funcs, load_model, make_metrics_callback, trl_config
 
     model, tokenizer, backend = load_model(cfg)
     run = RunDir(out)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+
 from llmrl_core.config import load_config
 from llmrl_core.errors import ConfigError
 from llmrl_grpo.config import TrainConfig

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from llmrl_grpo.metrics import (
     REFLECTION_WORDS,
     count_reflection_words,

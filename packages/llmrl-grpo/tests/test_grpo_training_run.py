@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from llmrl_core.errors import ConfigError, UnknownComponentError
 from llmrl_grpo.config import TrainConfig
 from llmrl_grpo.run import RunDir, train

@@ -13,7 +13,6 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_
 
 def _config(config: Path | None, flags: dict[str, Any], overrides: list[str]):
     from llmrl_core.config import load_config
-
     from llmrl_grpo.config import TrainConfig
 
     sets = [f"{k}={json.dumps(v) if not isinstance(v, str) else v}" for k, v in flags.items() if v is not None]
@@ -95,9 +94,9 @@ def eval_(
 ) -> None:
     """MAYE's held-out metrics (pass@8 T=1.0, pass@1 T=0.6, pass@1 greedy) for a trained model."""
     import yaml
+
     from llmrl_core.cli.output import console, progress
     from llmrl_core.errors import ConfigError
-
     from llmrl_grpo.config import TrainConfig
     from llmrl_grpo.run import RunDir
 

@@ -10,7 +10,6 @@ from collections.abc import Callable
 from typing import Any
 
 from llmrl_core.task import TaskExample
-
 from llmrl_grpo.config import EvalConfig
 from llmrl_grpo.data import chat_messages
 from llmrl_grpo.metrics import pass_at_k, reflection_ratios

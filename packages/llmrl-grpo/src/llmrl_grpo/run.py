@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from llmrl_core.errors import ConfigError
 
+from llmrl_core.errors import ConfigError
 from llmrl_grpo.config import TrainConfig
 from llmrl_grpo.metrics import REFLECTION_WORDS, reflection_ratios, reflection_word_totals
 
@@ -163,7 +163,6 @@ def load_model(cfg: TrainConfig):
 def load_task(cfg: TrainConfig):
     """The task's train and test examples with references (rows without one are skipped and logged)."""
     from llmrl_core import get_task
-
     from llmrl_grpo.data import usable_examples
 
     task = get_task(cfg.task, **cfg.task_config)

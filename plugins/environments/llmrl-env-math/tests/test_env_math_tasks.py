@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from llmrl_core import get_task
 from llmrl_core.errors import ConfigError, UnknownComponentError
 from llmrl_core.testing import TaskConformance

@@ -10,7 +10,6 @@ from __future__ import annotations
 import random
 
 from llmrl_core.task import Split, Task, TaskExample
-
 from llmrl_env_math.configs import ArithmeticConfig
 
 _NAMES = ["Ana", "Ben", "Chen", "Dara", "Eli", "Fatima", "Goran", "Hana", "Ivo", "Jun", "Kofi", "Lena"]

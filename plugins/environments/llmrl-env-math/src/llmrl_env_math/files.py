@@ -21,7 +21,6 @@ from typing import Any
 
 from llmrl_core.errors import ComponentUnavailableError, ConfigError
 from llmrl_core.task import Split, Task, TaskExample
-
 from llmrl_env_math.configs import FileTaskConfig
 
 log = logging.getLogger(__name__)
