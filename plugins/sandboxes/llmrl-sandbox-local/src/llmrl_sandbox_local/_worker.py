@@ -38,6 +38,7 @@ import traceback
 CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
 CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET, CLONE_NEWCGROUP = 0x10000000, 0x20000000, 0x40000000, 0x02000000
 MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 2, 4, 8, 0x4000, 1 << 18
+MS_RDONLY, MS_REMOUNT, MS_BIND = 1, 32, 4096
 PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS, PR_SET_CHILD_SUBREAPER = 1, 38, 36
 INNER_ID = 1000  # the uid/gid the code sees inside its user namespace
 EXIT_SETUP_FAILED = 70
@@ -156,6 +157,10 @@ def child_b(req_r: int, out_w: int, err_w: int, workdir: str) -> None:
     if CFG["namespaces"]:
         mount("none", "/", None, MS_REC | MS_PRIVATE)
         mount("tmpfs", workdir, "tmpfs", MS_NOSUID | MS_NODEV, f"size={CFG['tmp_size_mb']}m,mode=0777")
+        for src, dst in CFG.get("rebind", ()):  # the interpreter or venv lives under /tmp: show it again
+            os.makedirs(dst, mode=0o755, exist_ok=True)
+            mount(src, dst, None, MS_BIND | MS_REC)
+            mount("none", dst, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_REC)
         if os.path.isdir("/dev/shm"):  # a private one too (multiprocessing needs it); bwrap's /dev is read-only
             mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, f"size={CFG['tmp_size_mb']}m,mode=1777")
         try:

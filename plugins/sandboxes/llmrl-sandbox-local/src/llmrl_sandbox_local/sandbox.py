@@ -50,6 +50,10 @@ FIX_BWRAP = (
 )
 
 
+HOST_VIEW = "/.llmrl-host"
+"""Where host paths that live under /tmp are also visible, outside the private /tmp."""
+
+
 class SandboxStartError(ComponentUnavailableError):
     """The sandbox cannot start on this machine; the message says how to fix it."""
 
@@ -223,16 +227,29 @@ class LocalSandbox(Sandbox):
         else:
             args += ["--unshare-user", "--proc", "/proc"]
         args += _root_binds()
+        binds: list[tuple[str, str]] = []  # (host path, path inside the sandbox)
         shown = {"/usr"}
         for path in [sys.base_prefix, sys.prefix, os.path.dirname(os.path.realpath(python)), *cfg.extra_ro_paths]:
             path = os.path.realpath(path)
             if path not in shown and not any(path.startswith(s + "/") for s in shown) and os.path.exists(path):
-                args += [*_parents(path), "--ro-bind", path, path]
+                binds.append((path, path))
                 shown.add(path)
         if sys.prefix != os.path.realpath(sys.prefix):  # keep the venv reachable under its own name
-            args += [*_parents(sys.prefix), "--ro-bind", os.path.realpath(sys.prefix), sys.prefix]
-        args += ["--dev", "/dev", *(["--dir", "/proc"] if root else []), "--tmpfs", "/tmp", "--chdir", "/tmp",
-                 "--remount-ro", "/dev", "--remount-ro", "/",  # nothing but the per-run tmpfs is writable
+            binds.append((os.path.realpath(sys.prefix), sys.prefix))
+        # Paths under /tmp (a checkout or venv there) would be hidden by the private /tmp: bind them
+        # after it, and keep a second view outside /tmp from which each execution binds them back
+        # over its own fresh tmpfs.
+        under_tmp = [(src, dst) for src, dst in binds if dst == "/tmp" or dst.startswith("/tmp/")]
+        for src, dst in binds:
+            if (src, dst) not in under_tmp:
+                args += [*_parents(dst), "--ro-bind", src, dst]
+        for src, dst in under_tmp:
+            args += [*_parents(HOST_VIEW + dst), "--ro-bind", src, HOST_VIEW + dst]
+        args += ["--dev", "/dev", *(["--dir", "/proc"] if root else []), "--tmpfs", "/tmp", "--chdir", "/tmp"]
+        for src, dst in under_tmp:
+            args += [*_parents(dst), "--ro-bind", src, dst]
+        worker_cfg["rebind"] = [[HOST_VIEW + dst, dst] for _, dst in under_tmp]
+        args += ["--remount-ro", "/dev", "--remount-ro", "/",  # nothing but the per-run tmpfs is writable
                  "--setenv", "PATH", SANDBOX_ENV["PATH"], "--setenv", "LANG", "C.UTF-8", "--",
                  python, "-I", "-c", WORKER_SOURCE]
         return args, worker_cfg
