@@ -103,3 +103,18 @@ def test_code_is_routed_to_the_tier_that_preloaded_its_modules() -> None:
         assert heavy.stdout == "True\n"
         hidden = sb.run("m = __import__('sym' + 'py')\nprint(m.Integer(2) + 1)", timeout_s=60)
         assert hidden.stdout == "3\n"  # a light worker still runs it, importing sympy itself
+
+
+def test_host_paths_under_tmp_stay_visible_in_every_execution(tmp_path):
+    """A checkout or venv under /tmp must not be hidden by the private /tmp (CI may clone there)."""
+    assert str(tmp_path).startswith("/tmp/")
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "helper_under_tmp.py").write_text("ANSWER = 42\n")
+    code = f"import sys; sys.path.insert(0, {str(shared)!r}); import helper_under_tmp; print(helper_under_tmp.ANSWER)"
+    with get_sandbox("local", workers=1, extra_ro_paths=[str(shared)]) as sandbox:
+        for _ in range(2):  # each execution mounts a fresh /tmp: the path is bound back every time
+            result = sandbox.run(code)
+            assert (result.status, result.stdout) == ("ok", "42\n"), result.stderr
+        leak = sandbox.run(f"open({str(shared / 'x')!r}, 'w')")
+        assert leak.status == "error" and "Read-only file system" in leak.error_last_line

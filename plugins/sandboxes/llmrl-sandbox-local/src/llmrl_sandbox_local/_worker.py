@@ -160,7 +160,11 @@ def child_b(req_r: int, out_w: int, err_w: int, workdir: str) -> None:
         for src, dst in CFG.get("rebind", ()):  # the interpreter or venv lives under /tmp: show it again
             os.makedirs(dst, mode=0o755, exist_ok=True)
             mount(src, dst, None, MS_BIND | MS_REC)
-            mount("none", dst, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_REC)
+            held = os.statvfs(src).f_flag  # a remount must keep the flags the kernel has locked
+            if not os.statvfs(dst).f_flag & os.ST_RDONLY:
+                keep = (MS_NOSUID if held & os.ST_NOSUID else 0) | (MS_NODEV if held & os.ST_NODEV else 0) | (
+                    MS_NOEXEC if held & os.ST_NOEXEC else 0)
+                mount("none", dst, None, MS_REMOUNT | MS_BIND | MS_RDONLY | keep)
         if os.path.isdir("/dev/shm"):  # a private one too (multiprocessing needs it); bwrap's /dev is read-only
             mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, f"size={CFG['tmp_size_mb']}m,mode=1777")
         try:
