@@ -50,7 +50,8 @@ def test_config_errors_name_the_field(tmp_path) -> None:
     good = tmp_path / "g.yaml"
     good.write_text("mode: grpo\nsteps: 3\nrewards:\n  language: null\n")
     cfg = load_config(TrainConfig, good)
-    assert cfg.mode == "grpo" and cfg.prompts_per_step == 8 and cfg.rewards.language is None
+    assert cfg.mode == "grpo" and cfg.rewards.language is None
+    assert (cfg.completions_per_step, cfg.num_generations, cfg.prompts_per_step) == (32, 8, 4)  # 32 // 8
 
 
 def _tiny_qwen2_vl():
