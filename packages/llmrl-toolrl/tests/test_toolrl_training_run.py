@@ -49,11 +49,10 @@ def test_short_training_run_and_resume(tmp_path):
 
 def test_training_refuses_an_existing_run(tmp_path):
     from llmrl_core.errors import ConfigError
-    from llmrl_grpo.run import RunDir
-    from llmrl_toolrl.run import _prepare_run_dir
+    from llmrl_grpo.run import RunDir, prepare_run_dir
 
     run = RunDir(tmp_path / "run")
     run.root.mkdir()
     run.metrics.write_text("{}\n")
     with pytest.raises(ConfigError, match="--resume"):
-        _prepare_run_dir(_cfg(tmp_path, 1), run, resume=False)
+        prepare_run_dir(_cfg(tmp_path, 1), run, resume=False)

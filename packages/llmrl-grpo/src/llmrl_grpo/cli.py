@@ -19,7 +19,7 @@ def _config(config: Path | None, flags: dict[str, Any], overrides: list[str]):
     return load_config(TrainConfig, config, [*sets, *overrides])
 
 
-def _check_names(model: str, task: str) -> None:
+def check_names(model: str, task: str) -> None:
     """Fail before loading anything: unknown task → the valid names; unknown model → the aliases."""
     from llmrl_core import list_components
     from llmrl_core.errors import UnknownComponentError
@@ -59,7 +59,7 @@ def train(
     from llmrl_core.cli.output import console, progress
 
     cfg = _config(config, {"model": model, "task": task, "steps": steps, "mode": mode, "output": output}, set_)
-    _check_names(cfg.model, cfg.task)
+    check_names(cfg.model, cfg.task)
     from llmrl_grpo.run import train as run_train
 
     with progress() as bar:
@@ -113,7 +113,7 @@ def eval_(
     cfg = TrainConfig.model_validate({**saved, "model": str(model_dir), **({"task": task} if task else {})})
     if num_prompts:
         cfg.eval.num_prompts = num_prompts
-    _check_names(cfg.model, cfg.task)
+    check_names(cfg.model, cfg.task)
     from llmrl_grpo.evaluate import evaluate
     from llmrl_grpo.run import load_model, load_task
 

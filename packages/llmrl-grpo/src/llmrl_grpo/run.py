@@ -16,7 +16,7 @@ import json
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
@@ -25,6 +25,7 @@ from llmrl_grpo.config import TrainConfig
 from llmrl_grpo.metrics import REFLECTION_WORDS, reflection_ratios, reflection_word_totals
 
 log = logging.getLogger(__name__)
+C = TypeVar("C", bound=TrainConfig)
 
 Event = Callable[..., None]
 """``on_event(kind, **data)``: kind is "status", "step" (step, total, record) or "eval" (stage, results)."""
@@ -173,13 +174,18 @@ def load_task(cfg: TrainConfig):
     return task, train, test, skipped_train + skipped_test
 
 
-def _prepare_run_dir(cfg: TrainConfig, run: RunDir, resume: bool) -> TrainConfig:
+def prepare_run_dir(cfg: C, run: RunDir, resume: bool) -> C:
+    """Check the run directory against ``--resume`` and return the config to train with.
+
+    On resume the run's saved config wins (only ``steps`` may change). Works for any
+    ``TrainConfig`` subclass (ToRL's too): the saved config is read back as ``type(cfg)``.
+    """
     saved = yaml.safe_load(run.config.read_text()) if run.config.is_file() else None
     if resume:
         if saved is None or run.latest_checkpoint() is None:
             raise ConfigError(f"--resume: {run.root} holds no checkpoint to resume from; run without --resume first")
-        stored = TrainConfig.model_validate(saved)
-        changed = [k for k in TrainConfig.model_fields if k != "steps" and getattr(stored, k) != getattr(cfg, k)]
+        stored = type(cfg).model_validate(saved)
+        changed = [k for k in type(cfg).model_fields if k != "steps" and getattr(stored, k) != getattr(cfg, k)]
         if changed:
             log.warning("resuming with the run's saved config; ignoring changed fields %s", changed)
         return stored.model_copy(update={"steps": cfg.steps})
@@ -197,7 +203,7 @@ def train(cfg: TrainConfig, *, resume: bool = False, on_event: Event | None = No
     from llmrl_grpo.trainer import MayeGRPOTrainer
 
     run = RunDir(cfg.output)
-    cfg = _prepare_run_dir(cfg, run, resume)
+    cfg = prepare_run_dir(cfg, run, resume)
     run.config.write_text(yaml.safe_dump(cfg.model_dump(mode="json"), sort_keys=False))
     emit = on_event or (lambda kind, **data: None)
 

@@ -70,12 +70,12 @@ def train(
 ) -> None:
     """GRPO with a sandboxed code interpreter in the loop (ToRL); tool output is masked from the loss."""
     from llmrl_core.cli.output import console, progress
-    from llmrl_grpo.cli import _check_names
+    from llmrl_grpo.cli import check_names
 
     flags = {"model": model, "task": task, "steps": steps, "output": output,
              "tools.max_tool_calls": max_tool_calls, "tools.sandbox": sandbox}
     cfg = _config(config, flags, set_)
-    _check_names(cfg.model, cfg.task)
+    check_names(cfg.model, cfg.task)
     from llmrl_toolrl.run import train as run_train
 
     with progress() as bar:

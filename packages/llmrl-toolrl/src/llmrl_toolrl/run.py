@@ -14,29 +14,19 @@ from typing import Any
 
 import yaml
 
-from llmrl_core.errors import ConfigError
-from llmrl_grpo.run import Event, RunDir, load_model, load_task, make_metrics_callback, trl_config, write_eval_table
+from llmrl_grpo.run import (
+    Event,
+    RunDir,
+    load_model,
+    load_task,
+    make_metrics_callback,
+    prepare_run_dir,
+    trl_config,
+    write_eval_table,
+)
 from llmrl_toolrl.config import ToRLTrainConfig
 
 log = logging.getLogger(__name__)
-
-
-def _prepare_run_dir(cfg: ToRLTrainConfig, run: RunDir, resume: bool) -> ToRLTrainConfig:
-    saved = yaml.safe_load(run.config.read_text()) if run.config.is_file() else None
-    if resume:
-        if saved is None or run.latest_checkpoint() is None:
-            raise ConfigError(f"--resume: {run.root} holds no checkpoint to resume from; run without --resume first")
-        stored = ToRLTrainConfig.model_validate(saved)
-        changed = [k for k in ToRLTrainConfig.model_fields if k != "steps" and getattr(stored, k) != getattr(cfg, k)]
-        if changed:
-            log.warning("resuming with the run's saved config; ignoring changed fields %s", changed)
-        return stored.model_copy(update={"steps": cfg.steps})
-    if run.latest_checkpoint() is not None or run.metrics.is_file():
-        raise ConfigError(
-            f"run directory {run.root} already holds a run; pass --resume to continue it or --output NEW_DIR to start another"
-        )
-    run.root.mkdir(parents=True, exist_ok=True)
-    return cfg
 
 
 def evaluate_with_tools(model: Any, tokenizer: Any, examples: list, cfg: ToRLTrainConfig, sandbox: Any) -> dict[str, float]:
@@ -68,7 +58,7 @@ def train(cfg: ToRLTrainConfig, *, resume: bool = False, on_event: Event | None 
     from llmrl_toolrl.trl_rollout import make_rollout_func
 
     run = RunDir(cfg.output)
-    cfg = _prepare_run_dir(cfg, run, resume)
+    cfg = prepare_run_dir(cfg, run, resume)
     run.config.write_text(yaml.safe_dump(cfg.model_dump(mode="json"), sort_keys=False))
     emit = on_event or (lambda kind, **data: None)
 
