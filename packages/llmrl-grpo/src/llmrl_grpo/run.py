@@ -48,6 +48,13 @@ class RunDir:
         found = [p for p in self.checkpoints.glob("checkpoint-*") if p.name.split("-")[-1].isdigit()]
         return max(found, key=lambda p: int(p.name.split("-")[-1]), default=None)
 
+    def rewind_to(self, checkpoint: Path) -> int:
+        """Drop metrics logged after ``checkpoint`` (a killed run logged past it); return its step."""
+        step = int(checkpoint.name.split("-")[-1])
+        kept = [r for r in self.read_jsonl(self.metrics) if r["step"] <= step]
+        self.metrics.write_text("".join(json.dumps(r) + "\n" for r in kept))
+        return step
+
     def read_jsonl(self, path: Path) -> list[dict[str, Any]]:
         if not path.is_file():
             return []
@@ -231,9 +238,7 @@ def train(cfg: TrainConfig, *, resume: bool = False, on_event: Event | None = No
 
     checkpoint = run.latest_checkpoint() if resume else None
     if checkpoint is not None:
-        step = int(checkpoint.name.split("-")[-1])
-        kept = [r for r in run.read_jsonl(run.metrics) if r["step"] <= step]
-        run.metrics.write_text("".join(json.dumps(r) + "\n" for r in kept))
+        step = run.rewind_to(checkpoint)
         emit("status", message=f"resuming from step {step}")
 
     from llmrl_grpo.data import to_dataset

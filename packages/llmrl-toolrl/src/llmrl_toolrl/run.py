@@ -8,7 +8,6 @@ held-out eval runs the tool loop too.
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -82,9 +81,7 @@ def train(cfg: ToRLTrainConfig, *, resume: bool = False, on_event: Event | None 
 
         checkpoint = run.latest_checkpoint() if resume else None
         if checkpoint is not None:
-            step = int(checkpoint.name.split("-")[-1])
-            kept = [r for r in run.read_jsonl(run.metrics) if r["step"] <= step]
-            run.metrics.write_text("".join(json.dumps(r) + "\n" for r in kept))
+            step = run.rewind_to(checkpoint)
             emit("status", message=f"resuming from step {step}")
 
         dataset = Dataset.from_dict({
