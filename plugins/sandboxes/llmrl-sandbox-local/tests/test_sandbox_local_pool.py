@@ -68,6 +68,13 @@ def test_refuses_to_start_without_bwrap(monkeypatch, tmp_path) -> None:
     assert "apt-get install -y bubblewrap" in message and "isolation='rlimits-only'" in message
 
 
+def test_missing_interpreter_is_not_blamed_on_bubblewrap(tmp_path) -> None:
+    with pytest.raises(SandboxStartError) as err:
+        get_sandbox("local", workers=1, python=str(tmp_path / "no-such-python"))
+    message = str(err.value)
+    assert "interpreter could not be executed" in message and "apt-get install" not in message
+
+
 def test_failed_preload_is_logged_not_fatal(caplog) -> None:
     with caplog.at_level(logging.WARNING), get_sandbox("local", workers=1, preload=["no_such_module_xyz"]) as sb:
         assert sb.run("print(2)").stdout == "2\n"

@@ -78,6 +78,15 @@ def _parents(path: str) -> list[str]:
     return args
 
 
+def start_failure_fix(detail: str) -> str:
+    """The fix for a worker that died at start: a missing interpreter is not a bubblewrap problem."""
+    if "execvp" in detail or "No such file or directory" in detail:
+        return ("The interpreter could not be executed inside the sandbox: check that the `python` setting (default: "
+                "this interpreter) exists and lives under a directory the sandbox binds read-only (its prefix, "
+                "base prefix and site-packages are bound).")
+    return FIX_BWRAP
+
+
 class _Worker:
     """One worker process and its two protocol pipes."""
 
@@ -95,7 +104,7 @@ class _Worker:
         if hello is None or not hello.get("ready"):
             detail = self.stderr_tail()
             self.kill()
-            raise SandboxStartError(f"a sandbox worker failed to start: {detail or 'no output'}. {FIX_BWRAP}")
+            raise SandboxStartError(f"a sandbox worker failed to start: {detail or 'no output'}. {start_failure_fix(detail)}")
         self.info = hello
         self.tier = 0
         if hello.get("failed_preloads"):
