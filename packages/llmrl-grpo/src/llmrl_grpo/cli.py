@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,23 @@ def _config(config: Path | None, flags: dict[str, Any], overrides: list[str]):
 
     sets = [f"{k}={json.dumps(v) if not isinstance(v, str) else v}" for k, v in flags.items() if v is not None]
     return load_config(TrainConfig, config, [*sets, *overrides])
+
+
+def progress_events(bar: Any, steps: int, step_status: Callable[[dict[str, Any]], str],
+                    eval_summary: Callable[[dict[str, Any]], str]) -> Callable[..., None]:
+    """The `on_event` callback of a training run drawn on a rich progress bar (shared by grpo and toolrl)."""
+    job = bar.add_task("starting", total=steps, status="")
+
+    def on_event(kind: str, **data: Any) -> None:
+        if kind == "status":
+            bar.update(job, description=data["message"])
+        elif kind == "step":
+            bar.update(job, completed=data["step"], description="training", status=step_status(data["record"]))
+        elif kind == "eval":
+            r = data["results"]
+            bar.console.print(f"held-out ({data['stage']}, {int(r['num_prompts'])} prompts): {eval_summary(r)}")
+
+    return on_event
 
 
 def check_names(model: str, task: str) -> None:
@@ -62,22 +80,15 @@ def train(
     check_names(cfg.model, cfg.task)
     from llmrl_grpo.run import train as run_train
 
+    def step_status(rec: dict[str, Any]) -> str:
+        return (f"reward {rec.get('reward', 0):.2f}  acc {rec.get('rewards/accuracy/mean', 0):.2f}  "
+                f"len {rec.get('completions/mean_length', 0):.1f}")
+
+    def eval_summary(r: dict[str, Any]) -> str:
+        return ", ".join(f"{k} {r[k]:.1%}" for k in ("mean@k_t1.0", "pass@1_t0.6", "pass@1_greedy") if k in r)
+
     with progress() as bar:
-        job = bar.add_task("starting", total=cfg.steps, status="")
-
-        def on_event(kind: str, **data: Any) -> None:
-            if kind == "status":
-                bar.update(job, description=data["message"])
-            elif kind == "step":
-                rec = data["record"]
-                bar.update(job, completed=data["step"], description="training",
-                           status=f"reward {rec.get('reward', 0):.2f}  acc {rec.get('rewards/accuracy/mean', 0):.2f}  "
-                                  f"len {rec.get('completions/mean_length', 0):.1f}")
-            elif kind == "eval":
-                r = data["results"]
-                bar.console.print(f"held-out ({data['stage']}, {int(r['num_prompts'])} prompts): "
-                                  + ", ".join(f"{k} {r[k]:.1%}" for k in ("mean@k_t1.0", "pass@1_t0.6", "pass@1_greedy") if k in r))
-
+        on_event = progress_events(bar, cfg.steps, step_status, eval_summary)
         result = run_train(cfg, resume=resume, on_event=on_event)
     evals = result["evals"]
     console.print(f"[bold]held-out accuracy on {cfg.task}[/] ({cfg.mode} mode, {cfg.steps} steps)")

@@ -70,7 +70,7 @@ def train(
 ) -> None:
     """GRPO with a sandboxed code interpreter in the loop (ToRL); tool output is masked from the loss."""
     from llmrl_core.cli.output import console, progress
-    from llmrl_grpo.cli import check_names
+    from llmrl_grpo.cli import check_names, progress_events
 
     flags = {"model": model, "task": task, "steps": steps, "output": output,
              "tools.max_tool_calls": max_tool_calls, "tools.sandbox": sandbox}
@@ -78,21 +78,14 @@ def train(
     check_names(cfg.model, cfg.task)
     from llmrl_toolrl.run import train as run_train
 
+    def step_status(rec: dict[str, Any]) -> str:
+        return (f"reward {rec.get('reward', 0):.2f}  calls {rec.get('tools/calls_per_response', 0):.2f}  "
+                f"exec ok {rec.get('tools/exec_success_rate', 0):.2f}")
+
+    def eval_summary(r: dict[str, Any]) -> str:
+        return f"pass@1 greedy {r['pass@1_greedy']:.1%}, tool use {r['tools/response_share']:.1%}"
+
     with progress() as bar:
-        job = bar.add_task("starting", total=cfg.steps, status="")
-
-        def on_event(kind: str, **data: Any) -> None:
-            if kind == "status":
-                bar.update(job, description=data["message"])
-            elif kind == "step":
-                rec = data["record"]
-                bar.update(job, completed=data["step"], description="training",
-                           status=f"reward {rec.get('reward', 0):.2f}  calls {rec.get('tools/calls_per_response', 0):.2f}  "
-                                  f"exec ok {rec.get('tools/exec_success_rate', 0):.2f}")
-            elif kind == "eval":
-                r = data["results"]
-                bar.console.print(f"held-out ({data['stage']}, {int(r['num_prompts'])} prompts): "
-                                  f"pass@1 greedy {r['pass@1_greedy']:.1%}, tool use {r['tools/response_share']:.1%}")
-
+        on_event = progress_events(bar, cfg.steps, step_status, eval_summary)
         result = run_train(cfg, resume=resume, on_event=on_event)
     console.print(f"run directory: {result['run_dir']} (metrics.jsonl, eval.md, curves.png, final/)")
