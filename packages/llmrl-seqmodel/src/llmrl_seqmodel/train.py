@@ -120,6 +120,9 @@ def fit(model, batches: Callable[[], dict[str, np.ndarray]], cfg: TrainConfig,
 def train_ad(hist: Histories, model_cfg: ModelConfig, cfg: TrainConfig,
              on_step: Callable[[int, float], None] | None = None):
     """Train AD (or ED: same call on expert histories). Returns ``(model, stats)``."""
+    import torch
+
+    torch.manual_seed(cfg.seed)  # the initialisation too: torch's own start-up seed differs per process here
     model = build_model(hist, model_cfg)
     sampler = WindowSampler(hist, model.spec.n_positions, cfg.seed)
     stats = fit(model, lambda: sampler.batch(cfg.batch_size), cfg, on_step)
