@@ -18,7 +18,7 @@ class HistoryConfig(_Config):
         "explorer-eps",
         description="explorer-eps: explore unvisited cells until rewarded, then exploit, eps annealed 1 -> 0 "
         "(dark rooms); oracle-eps: AD^eps's noisy oracle with eps annealed 1 -> 0; q-learning: tabular; "
-        "ucb: for the bandit; expert: the oracle with eps = 0 (Expert Distillation's data); random: uniform actions (DPT's contexts).",
+        "ucb: for the bandit; expert: the oracle with eps = 0 (Expert Distillation's data); random: uniform actions (the random baseline; DPT's contexts on the bandit).",
     )
     episodes: int = Field(60, ge=1, description="Episodes per learning history.")
     histories_per_task: int = Field(4, ge=1)

@@ -6,7 +6,7 @@ Layout of ``run_dir``::
     tasks.json                  train and held-out tasks
     histories/                  the source's learning histories (AD's data)
     histories-expert/           expert-only histories (ED's data), made on demand
-    histories-random/           random-policy histories (DPT's contexts), made on demand
+    histories-random/           random-policy histories (DPT's contexts on envs without transit(): the bandit)
     model-{ad,ed,dpt}.pt        trained models, with train-{kind}.json
     eval.json, curves.png       in-context return-vs-episode curves on held-out tasks
 """
@@ -83,11 +83,14 @@ def train_run(run_dir: str | Path, kind: Kind = "ad", progress: Progress = _noop
     if train_overrides:
         cfg = cfg.model_copy(update={"train": cfg.train.model_copy(update=train_overrides)})
     prof = _profile(cfg)
-    data_dir = run_dir / DATA[kind]
-    if (data_dir / "histories.npz").exists():
-        hist = Histories.load(data_dir)
-    else:
-        hist = _collect(run_dir, kind, cfg, load_tasks(run_dir)[0], progress)
+    train_tasks = load_tasks(run_dir)[0]
+    hist = None
+    if kind != "dpt" or not hasattr(prof.make(), "transit"):  # DPT on the dark rooms draws its own contexts
+        data_dir = run_dir / DATA[kind]
+        if (data_dir / "histories.npz").exists():
+            hist = Histories.load(data_dir)
+        else:
+            hist = _collect(run_dir, kind, cfg, train_tasks, progress)
     steps = cfg.train.steps
 
     def on_step(i: int, loss: float) -> None:
@@ -96,7 +99,7 @@ def train_run(run_dir: str | Path, kind: Kind = "ad", progress: Progress = _noop
     if kind == "dpt":
         from llmrl_seqmodel.dpt import train_dpt
 
-        model, stats = train_dpt(prof, hist, cfg.model, cfg.train, on_step)
+        model, stats = train_dpt(prof, train_tasks, cfg.model, cfg.train, on_step, hist)
     else:
         from llmrl_seqmodel.train import train_ad
 
@@ -124,8 +127,9 @@ def eval_run(run_dir: str | Path, kinds: list[str] | None = None, eval_cfg: Eval
                                "episodes": ecfg.episodes, "methods": {}}
     split = "test"
     for kind in kinds:
-        if kind == "source":
-            returns = evaluate_source(prof, test, cfg.history, ecfg.episodes, ecfg.seeds, split)
+        if kind in ("source", "random"):  # random: uniform actions, the floor every learner must clear
+            hcfg = cfg.history if kind == "source" else cfg.history.model_copy(update={"source": "random"})
+            returns = evaluate_source(prof, test, hcfg, ecfg.episodes, ecfg.seeds, split)
         else:
             base, _, decoding = kind.partition("-")  # "ad-greedy": AD with argmax actions
             kcfg = ecfg.model_copy(update={"greedy": True}) if decoding == "greedy" else ecfg

@@ -23,7 +23,7 @@ class Source:
 
 
 class RandomPolicy(Source):
-    """Uniform actions: DPT's in-context datasets."""
+    """Uniform actions: the random baseline, and DPT's in-context datasets on the bandit."""
 
     def __init__(self, n_actions: int):
         self.n_actions = n_actions

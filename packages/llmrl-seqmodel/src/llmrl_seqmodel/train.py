@@ -81,15 +81,19 @@ def lr_at(step: int, cfg: TrainConfig) -> float:
 
 
 def fit(model, batches: Callable[[], dict[str, np.ndarray]], cfg: TrainConfig,
-        on_step: Callable[[int, float], None] | None = None) -> TrainStats:
-    """The shared training loop: ``batches()`` yields numpy arrays, the last one named ``target``."""
+        on_step: Callable[[int, float], None] | None = None, loss: Callable | None = None) -> TrainStats:
+    """The shared training loop: ``batches()`` yields numpy arrays, one of them named ``target``.
+
+    ``loss(logits, target)`` replaces the default: cross-entropy averaged over every target token.
+    """
     import torch
 
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     torch.manual_seed(cfg.seed)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, betas=(0.9, 0.99), weight_decay=cfg.weight_decay)
-    loss_fn = torch.nn.CrossEntropyLoss(label_smoothing=cfg.label_smoothing, ignore_index=-100)
+    ce = torch.nn.CrossEntropyLoss(label_smoothing=cfg.label_smoothing, ignore_index=-100)
+    loss_fn = loss or (lambda logits, target: ce(logits.reshape(-1, logits.shape[-1]), target.reshape(-1)))
     model.train()
     losses, tokens, start = [], 0, time.perf_counter()
     for step in range(cfg.steps):
@@ -98,13 +102,13 @@ def fit(model, batches: Callable[[], dict[str, np.ndarray]], cfg: TrainConfig,
         b = {k: torch.from_numpy(v) for k, v in batches().items()}
         target = b.pop("target")
         logits = model(**b)
-        loss = loss_fn(logits.reshape(-1, logits.shape[-1]), target.reshape(-1))
+        value = loss_fn(logits, target)
         opt.zero_grad(set_to_none=True)
-        loss.backward()
+        value.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
         opt.step()
         tokens += target.numel()  # every position is processed, predicted or not
-        losses.append(float(loss.detach()))
+        losses.append(float(value.detach()))
         if on_step:
             on_step(step, losses[-1])
     seconds = time.perf_counter() - start
@@ -116,6 +120,9 @@ def fit(model, batches: Callable[[], dict[str, np.ndarray]], cfg: TrainConfig,
 def train_ad(hist: Histories, model_cfg: ModelConfig, cfg: TrainConfig,
              on_step: Callable[[int, float], None] | None = None):
     """Train AD (or ED: same call on expert histories). Returns ``(model, stats)``."""
+    import torch
+
+    torch.manual_seed(cfg.seed)  # the initialisation too: torch's own start-up seed differs per process here
     model = build_model(hist, model_cfg)
     sampler = WindowSampler(hist, model.spec.n_positions, cfg.seed)
     stats = fit(model, lambda: sampler.batch(cfg.batch_size), cfg, on_step)

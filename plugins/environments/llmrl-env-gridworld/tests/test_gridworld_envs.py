@@ -56,6 +56,24 @@ def test_dark_room_walls_clip_and_goal_persists_across_resets():
     assert env.optimal_action() in (LEFT, UP)
 
 
+def test_dark_room_transit_from_any_state_matches_step_and_leaves_the_episode_alone():
+    env = make_env("llmrl/DarkRoom-v0").unwrapped
+    env.reset(seed=0, options={"goal": (2, 7)})
+    assert [(tuple(s), r) for s, r in (env.transit((2, 6), DOWN), env.transit((0, 0), LEFT), env.transit((2, 7), NOOP))] == [
+        ((2, 7), 1.0), ((0, 0), 0.0), ((2, 7), 1.0)]
+    for state in [(1, 1), (3, 7), (8, 8)]:  # the same as stepping from there
+        for action in range(5):
+            env._pos = np.array(state)
+            obs, r, *_ = env.step(action)
+            nxt, r2 = env.transit(state, action)
+            assert tuple(nxt) == tuple(obs) and r == r2
+    env.reset()
+    env.transit((0, 0), RIGHT)
+    assert tuple(env._pos) == (4, 4) and env._t == 0
+    with pytest.raises(ValueError, match="outside"):
+        env.transit((9, 0), NOOP)
+
+
 def test_dark_room_rejects_bad_goals_and_actions():
     env = make_env("llmrl/DarkRoom-v0")
     with pytest.raises(ValueError, match="outside the 9x9 grid"):

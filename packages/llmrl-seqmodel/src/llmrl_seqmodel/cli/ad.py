@@ -93,7 +93,7 @@ def train_cmd(
 @app.command("eval")
 def eval_cmd(
     run: Path = typer.Option(..., help="Run directory with trained models."),  # noqa: B008 - typer reads defaults this way
-    kinds: str = typer.Option(None, help="Comma-separated: ad,ed,dpt,source (default: every trained model + source)."),
+    kinds: str = typer.Option(None, help="Comma-separated: ad,ed,dpt,source,random (default: every trained model + source)."),
     episodes: int = typer.Option(50, help="In-context episodes per held-out task."),
     seeds: int = typer.Option(2),
     greedy: bool = typer.Option(False, help="Argmax actions instead of sampling."),

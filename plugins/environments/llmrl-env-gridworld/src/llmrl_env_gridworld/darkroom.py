@@ -70,6 +70,17 @@ class DarkRoomEnv(gym.Env):
         """The oracle's action for the current state: walk straight to the goal."""
         return greedy_move(self._pos if obs is None else np.asarray(obs), self.goal)
 
+    def transit(self, state: Any, action: int) -> tuple[np.ndarray, float]:
+        """``(next_state, reward)`` of ``action`` from any ``state``, leaving the episode alone.
+
+        DPT's in-context datasets are transitions from uniformly drawn states (Lee et al. 2023),
+        which a rollout from the start cell cannot give. Dark Room Hard rewards any entry.
+        """
+        if not 0 <= int(action) < len(MOVES):
+            raise ValueError(f"invalid action {action!r}; expected an int in [0, {len(MOVES) - 1}] ({', '.join(ACTION_NAMES)})")
+        nxt = np.clip(np.asarray(_cell(state, self.size, "state")) + MOVES[int(action)], 0, self.size - 1)
+        return nxt, float(nxt[0] == self.goal[0] and nxt[1] == self.goal[1])
+
     def optimal_return(self) -> float:
         """The best achievable return for the current goal (21 - d on the 9x9 room)."""
         d = abs(self.goal[0] - self.start[0]) + abs(self.goal[1] - self.start[1])
