@@ -2,9 +2,10 @@
 proxy-reward evaluation per environment step, all measured in one run.
 
     uv run --all-packages python benchmarks/lare.py --quick          # < 1 min: Reacher, 1 seed, a few hundred steps
-    uv run --all-packages python benchmarks/lare.py --envs Reacher-v5 HalfCheetah-v5 --seeds 0 1 2 --steps 100000
+    uv run --all-packages python benchmarks/lare.py --envs Reacher-v5 HalfCheetah-v5 --seeds 0 1 2 --steps 100000 --jobs 2
 
-LaRe's latent functions here are the HAND-WRITTEN worked examples (no API key needed), evaluated through the real
+Training runs on the episodic-reward environments of llmrl-env-mujoco (``llmrl/EpisodicReacher-v5``, ...); every
+run is evaluated by the task's dense return. ``--jobs`` runs the (env, method, seed) runs in parallel processes. LaRe's latent functions here are the HAND-WRITTEN worked examples (no API key needed), evaluated through the real
 ``local`` sandbox exactly like LLM-written ones. The last line printed is one JSON object of headline figures.
 """
 
@@ -13,8 +14,11 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import multiprocessing
+import os
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 import numpy as np
@@ -99,6 +103,33 @@ def random_return(env_id: str, episodes: int) -> float:
     return total / episodes
 
 
+def run_one(job: dict) -> dict:
+    """One training run, in a worker process (with its own sandbox for LaRe's latent function)."""
+    import torch
+
+    from llmrl_core import get_sandbox
+    from llmrl_rewardgen.lare.evaluator import SandboxedLatentFunction
+    from llmrl_rewardgen.lare.examples import EXAMPLES, worked_example_source
+    from llmrl_rewardgen.lare.train import TrainConfig, train
+
+    torch.set_num_threads(1)
+    logging.basicConfig(level=logging.WARNING)
+    cfg = TrainConfig(**job["config"])
+    if cfg.baseline != "lare":
+        return train(cfg, None, run_dir=Path(job["run_dir"])).to_dict()
+    with get_sandbox("local") as sandbox:
+        latent = SandboxedLatentFunction(worked_example_source(cfg.env), sandbox, EXAMPLES[cfg.env][1])
+        return train(cfg, latent, run_dir=Path(job["run_dir"])).to_dict()
+
+
+def loadavg() -> str:
+    """The 1/5/15-minute load averages (the CPU is shared: figures depend on them)."""
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "n/a"
+
+
 def main(argv: list[str] | None = None) -> dict:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true", help="< 1 min of training: Reacher, 1 seed, 300 steps")
@@ -109,6 +140,7 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--eval-every", type=int, default=5000)
     p.add_argument("--eval-episodes", type=int, default=5)
     p.add_argument("--algo", default="td3")
+    p.add_argument("--jobs", type=int, default=1, help="training runs in parallel processes (1 torch thread each)")
     p.add_argument("--out", type=Path, default=Path("runs/benchmarks/lare"))
     args = p.parse_args(argv)
     if args.quick:
@@ -119,44 +151,59 @@ def main(argv: list[str] | None = None) -> dict:
     import torch
 
     from llmrl_core import get_sandbox
-    from llmrl_rewardgen.lare.evaluator import SandboxedLatentFunction
-    from llmrl_rewardgen.lare.examples import EXAMPLES, worked_example_source
-    from llmrl_rewardgen.lare.train import TrainConfig, plot_curves, train
+    from llmrl_rewardgen.lare.train import TrainConfig, TrainResult, plot_curves
 
     torch.set_num_threads(1)
-    headline: dict = {"machine_cpus": __import__("os").cpu_count(), "algo": args.algo, "steps": args.steps,
-                      "seeds": len(args.seeds)}
+    headline: dict = {"machine_cpus": os.cpu_count(), "loadavg_start": loadavg(), "algo": args.algo,
+                      "steps": args.steps, "learning_starts": args.learning_starts, "seeds": len(args.seeds),
+                      "jobs": args.jobs}
+    cost_env = "HalfCheetah-v5"
     with get_sandbox("local") as sandbox:
-        cost_env = "HalfCheetah-v5"
         cost = eval_cost(cost_env, sandbox, steps=1000, per_step_calls=10 if args.quick else 100)
-        print(f"[cost] {cost_env}: " + ", ".join(f"{k}={v:.3g}" for k, v in cost.items()), flush=True)
-        headline["eval_cost"] = {k: round(v, 4) for k, v in cost.items()}
-        for env_id in args.envs:
-            results: dict[str, list] = {m: [] for m in METHODS}
-            for seed in args.seeds:
-                for label, (baseline, head) in METHODS.items():
-                    cfg = TrainConfig(env=env_id, algo=args.algo, steps=args.steps, baseline=baseline, head=head,
-                                      seed=seed, learning_starts=args.learning_starts, eval_every=args.eval_every,
-                                      eval_episodes=args.eval_episodes)
-                    latent = None
-                    if baseline == "lare":
-                        latent = SandboxedLatentFunction(worked_example_source(env_id), sandbox, EXAMPLES[env_id][1])
-                    res = train(cfg, latent, run_dir=args.out / f"{env_id}-{label}-seed{seed}")
-                    results[label].append(res)
-                    print(f"[run] {env_id} {label} seed {seed}: final eval return {res.final_return:.1f} "
-                          f"({res.seconds:.0f} s, {args.steps / res.seconds:.0f} steps/s, latent calls "
-                          f"{res.latent_calls}, latent {res.latent_seconds:.2f} s)", flush=True)
-            plot_curves(results, args.out / f"{env_id}-curves.png", title=f"{env_id} (episodic reward), {args.algo}")
-            ref = random_return(env_id, 10)
-            finals = {m: float(np.mean([r.final_return for r in rs])) for m, rs in results.items()}
-            headline[env_id] = {
-                "random_policy_return": round(ref, 2),
-                **{f"{m}_return": round(v, 2) for m, v in finals.items()},
-                **{f"{m}_return_std": round(float(np.std([r.final_return for r in rs])), 2) for m, rs in results.items()},
-                # improvement over the random policy, relative to the random policy's |return| (same run)
-                **{f"{m}_gain_vs_random": round((v - ref) / abs(ref), 3) for m, v in finals.items()},
-                "curves": str(args.out / f"{env_id}-curves.png"),
-            }
+    print(f"[cost] {cost_env}: " + ", ".join(f"{k}={v:.3g}" for k, v in cost.items()), flush=True)
+    headline["eval_cost"] = {k: round(v, 4) for k, v in cost.items()}
+
+    jobs = []
+    for env_id in args.envs:
+        for seed in args.seeds:
+            for label, (baseline, head) in METHODS.items():
+                cfg = TrainConfig(env=env_id, algo=args.algo, steps=args.steps, baseline=baseline, head=head,
+                                  seed=seed, learning_starts=args.learning_starts, eval_every=args.eval_every,
+                                  eval_episodes=args.eval_episodes)
+                jobs.append({"env": env_id, "label": label, "config": cfg.model_dump(),
+                             "run_dir": str(args.out / f"{env_id}-{label}-seed{seed}")})
+    start = time.monotonic()
+    results: dict[int, TrainResult] = {}
+    with ProcessPoolExecutor(max_workers=args.jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = {pool.submit(run_one, job): i for i, job in enumerate(jobs)}
+        for fut in as_completed(futures):
+            i = futures[fut]
+            res = results[i] = TrainResult(**fut.result())
+            print(f"[run] {jobs[i]['env']} {jobs[i]['label']} seed {res.config['seed']}: final eval return "
+                  f"{res.final_return:.1f} ({res.seconds:.0f} s, {args.steps / res.seconds:.1f} steps/s, "
+                  f"latent calls {res.latent_calls}, latent {res.latent_seconds:.2f} s; load {loadavg()})", flush=True)
+    headline["wall_s"] = round(time.monotonic() - start, 1)
+    headline["loadavg_end"] = loadavg()
+    for env_id in args.envs:
+        runs: dict[str, list[TrainResult]] = {m: [] for m in METHODS}
+        for i, job in enumerate(jobs):
+            if job["env"] == env_id:
+                runs[job["label"]].append(results[i])
+        curves = plot_curves(runs, args.out / f"{env_id}-curves.png",
+                             title=f"llmrl/Episodic{env_id}, {args.algo}, {len(args.seeds)} seeds")
+        ref = random_return(env_id, 10)
+        finals = {m: float(np.mean([r.final_return for r in rs])) for m, rs in runs.items()}
+        headline[env_id] = {
+            "random_policy_return": round(ref, 2),
+            **{f"{m}_return": round(v, 2) for m, v in finals.items()},
+            **{f"{m}_return_std": round(float(np.std([r.final_return for r in rs])), 2) for m, rs in runs.items()},
+            **{f"{m}_returns": [round(r.final_return, 2) for r in rs] for m, rs in runs.items()},
+            # improvement over the random policy, relative to the random policy's |return| (same run)
+            **{f"{m}_gain_vs_random": round((v - ref) / abs(ref), 3) for m, v in finals.items()},
+            **{f"{m}_steps_per_s": round(float(np.mean([args.steps / r.seconds for r in rs])), 1)
+               for m, rs in runs.items()},
+            "curves": str(curves),
+        }
     print(json.dumps(headline))
     return headline
 

@@ -13,7 +13,7 @@ from llmrl_core import make_env  # noqa: E402
 from llmrl_rewardgen.lare.evaluator import SandboxedLatentFunction  # noqa: E402
 from llmrl_rewardgen.lare.examples import worked_example, worked_example_source  # noqa: E402
 from llmrl_rewardgen.lare.train import TrainConfig, train  # noqa: E402
-from llmrl_rewardgen.lare.wrappers import EpisodicRewardWrapper, LatentRewardWrapper  # noqa: E402
+from llmrl_rewardgen.lare.wrappers import LatentRewardWrapper, make_episodic_env  # noqa: E402
 
 
 def random_transitions(env_id: str, n: int, seed: int):
@@ -35,7 +35,7 @@ def random_transitions(env_id: str, n: int, seed: int):
 
 def test_wrappers_deliver_episodic_reward_and_episode_factors(local_sandbox):
     latent = SandboxedLatentFunction(worked_example_source("Reacher-v5"), local_sandbox, 4)
-    env = LatentRewardWrapper(EpisodicRewardWrapper(make_env("Reacher-v5")), latent, mode="episode")
+    env = LatentRewardWrapper(make_episodic_env("Reacher-v5"), latent, mode="episode")  # via the registry
     env.reset(seed=0)
     rewards, dense = [], []
     for _ in range(50):
@@ -45,6 +45,11 @@ def test_wrappers_deliver_episodic_reward_and_episode_factors(local_sandbox):
     assert trunc and all(r == 0.0 for r in rewards[:-1])
     assert rewards[-1] == pytest.approx(sum(dense)) == pytest.approx(info["episode_return"])
     assert info["episode_latent_factors"].shape == (50, 4) and latent.calls == 1  # one sandbox call per episode
+
+
+def test_make_episodic_env_names_the_plugin_when_a_task_has_no_episodic_version():
+    with pytest.raises(ValueError, match=r"llmrl/EpisodicHopper-v5.*llmrl-env-mujoco"):
+        make_episodic_env("Hopper-v5")
 
 
 def test_lare_trains_td3_on_episodic_reacher_through_the_sandbox(local_sandbox):

@@ -11,7 +11,7 @@ from typing import Any
 _EXPORTS = {
     "RewardDecoder": "llmrl_rewardgen.lare.decoder",
     "LatentRewardWrapper": "llmrl_rewardgen.lare.wrappers",
-    "EpisodicRewardWrapper": "llmrl_rewardgen.lare.wrappers",
+    "episodic_env_id": "llmrl_rewardgen.lare.wrappers",
     "make_episodic_env": "llmrl_rewardgen.lare.wrappers",
     "LatentReplayBuffer": "llmrl_rewardgen.lare.replay",
     "EpisodeStore": "llmrl_rewardgen.lare.replay",

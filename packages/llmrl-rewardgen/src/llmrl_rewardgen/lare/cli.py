@@ -53,7 +53,7 @@ def generate(
 
 @app.command()
 def train(
-    env: str = typer.Option("HalfCheetah-v5", help="Gymnasium MuJoCo id; the reward is made episodic."),
+    env: str = typer.Option("HalfCheetah-v5", help="Gymnasium MuJoCo id; trains on its episodic-reward llmrl/Episodic<id> (llmrl-env-mujoco)."),
     algo: str = typer.Option("td3", help="td3 | sac (Stable-Baselines3)."),
     steps: int = typer.Option(100_000, help="Environment steps."),
     decoder: str = typer.Option("rrd-unbiased", help="rd | rrd | rrd-unbiased."),

@@ -31,7 +31,7 @@ class TrainConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    env: str = Field("HalfCheetah-v5", description="Gymnasium MuJoCo id.")
+    env: str = Field("HalfCheetah-v5", description="Gymnasium MuJoCo id; trained on its llmrl/Episodic<id> version.")
     algo: Literal["td3", "sac"] = Field("td3", description="Stable-Baselines3 algorithm.")
     steps: int = Field(100_000, ge=1, description="Environment steps.")
     baseline: Baseline = Field("lare", description="lare | rrd-state | episodic | dense.")
@@ -124,10 +124,10 @@ def train(
     from llmrl_core import make_env
     from llmrl_rewardgen.lare.decoder import RewardDecoder
     from llmrl_rewardgen.lare.replay import LatentReplayBuffer
-    from llmrl_rewardgen.lare.wrappers import EpisodicRewardWrapper, LatentRewardWrapper
+    from llmrl_rewardgen.lare.wrappers import LatentRewardWrapper, make_episodic_env
 
     torch.set_num_threads(cfg.torch_threads)
-    env = make_env(cfg.env)
+    env = make_env(cfg.env) if cfg.baseline == "dense" else make_episodic_env(cfg.env)
     eval_env = make_env(cfg.env)
     if cfg.baseline == "rrd-state":
         latent = StateActionFactors(env.observation_space.shape[0], env.action_space.shape[0])
@@ -140,8 +140,6 @@ def train(
             "learning_starts=%d is shorter than one %s episode (%d steps): until an episode ends the decoder has no "
             "data and updates use the episodic reward itself", cfg.learning_starts, cfg.env, horizon,
         )
-    if cfg.baseline != "dense":
-        env = EpisodicRewardWrapper(env)
     kwargs: dict[str, Any] = {}
     decoder = None
     if cfg.baseline in ("lare", "rrd-state"):

@@ -1,8 +1,7 @@
-"""Gymnasium wrappers: episodic rewards, and latent factors / proxy rewards for any RL code.
+"""A Gymnasium wrapper that adds latent factors / proxy rewards, for any RL code.
 
-NOTE: ``EpisodicRewardWrapper`` belongs in ``llmrl-env-mujoco`` (issue 8), which did
-not exist on this branch when it was written; it is generic Gymnasium code and can
-move there unchanged (keep a re-export here).
+The episodic-reward tasks themselves are environments of the ``llmrl-env-mujoco`` plugin
+(``llmrl/EpisodicHalfCheetah-v5`` ...), reached through the registry: see :func:`make_episodic_env`.
 """
 
 from __future__ import annotations
@@ -15,35 +14,28 @@ import numpy as np
 from llmrl_rewardgen.lare.evaluator import LatentFunction
 
 
-class EpisodicRewardWrapper(gym.Wrapper):
-    """The reward arrives only at the episode's end: 0 on every step, the return on the last one.
+def episodic_env_id(env_id: str) -> str:
+    """The registered episodic-reward id of a Gymnasium task: ``HalfCheetah-v5`` -> ``llmrl/EpisodicHalfCheetah-v5``.
 
-    The dense reward of each step stays available in ``info["dense_reward"]``.
+    An id that is already episodic is returned as is.
     """
-
-    def __init__(self, env: gym.Env):
-        super().__init__(env)
-        self._sum = 0.0
-
-    def reset(self, **kwargs: Any):
-        self._sum = 0.0
-        return self.env.reset(**kwargs)
-
-    def step(self, action):
-        obs, reward, terminated, truncated, info = self.env.step(action)
-        self._sum += float(reward)
-        info = {**info, "dense_reward": float(reward)}
-        if terminated or truncated:
-            out, self._sum = self._sum, 0.0
-            return obs, out, terminated, truncated, info
-        return obs, 0.0, terminated, truncated, info
+    return env_id if env_id.startswith("llmrl/Episodic") else f"llmrl/Episodic{env_id}"
 
 
 def make_episodic_env(env_id: str, **kwargs: Any) -> gym.Env:
-    """``make_env(env_id)`` with the reward delivered only at the episode's end (LaRe's setting)."""
-    from llmrl_core import make_env
+    """The episodic-reward version of ``env_id`` (reward 0 until the episode ends, then its return;
+    the dense reward in ``info["dense_reward"]``), made through the plugin registry."""
+    from llmrl_core import list_components, make_env
 
-    return EpisodicRewardWrapper(make_env(env_id, **kwargs))
+    eid = episodic_env_id(env_id)
+    known = sorted(c.name for c in list_components("environment") if c.name.startswith("llmrl/Episodic"))
+    if eid not in known:
+        raise ValueError(
+            f"no episodic-reward environment {eid!r} is registered (registered: {known or 'none'}). "
+            "Episodic tasks come from the llmrl-env-mujoco plugin: install it (`pip install llmrl-env-mujoco`), "
+            "or pick one of the registered tasks."
+        )
+    return make_env(eid, **kwargs)
 
 
 class LatentRewardWrapper(gym.Wrapper):

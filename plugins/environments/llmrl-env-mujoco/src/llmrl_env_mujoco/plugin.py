@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from llmrl_core import EnvironmentSpec, hookimpl
 
+# Gymnasium MuJoCo tasks registered as ``llmrl/Episodic<task>`` (the four LaRe's public code covers),
+# with Gymnasium's own horizons (declared here: this module must not import gymnasium).
+EPISODIC_TASKS: dict[str, int] = {"HalfCheetah-v5": 1000, "Reacher-v5": 50, "Walker2d-v5": 1000, "HumanoidStandup-v5": 1000}
+
 
 @hookimpl
 def llmrl_environments():
@@ -21,3 +25,13 @@ def llmrl_environments():
         kwargs={"task": "manipulator"},
         description="A 4-joint arm with an adhesive pad, a box, a ball and a target pad; L2R's manipulator reward API.",
     )
+
+    # Episodic-reward versions of Gymnasium's MuJoCo tasks (LaRe / RRD): reward only at the episode's end.
+    for base, horizon in EPISODIC_TASKS.items():
+        yield EnvironmentSpec(
+            id=f"llmrl/Episodic{base}",
+            entry_point="llmrl_env_mujoco.episodic:make_episodic",
+            max_episode_steps=horizon,
+            kwargs={"base_id": base},
+            description=f"Gymnasium's {base} with its return paid only on the last step (dense reward in info).",
+        )
