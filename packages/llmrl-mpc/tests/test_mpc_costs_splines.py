@@ -39,6 +39,21 @@ def test_scalar_residuals_and_bad_terms() -> None:
         tr.sensor("nope")
 
 
+def test_trajectory_memo_computes_once_per_batch() -> None:
+    tr = fake_traj()
+    calls = []
+
+    def angle(t: Trajectory) -> np.ndarray:
+        calls.append(1)
+        return t.qpos.sum(-1)
+
+    first = tr.memo("angle", angle)
+    assert tr.memo("angle", angle) is first and len(calls) == 1
+    other = fake_traj()  # a new rollout batch starts with an empty memo
+    other.memo("angle", angle)
+    assert len(calls) == 2
+
+
 @pytest.mark.parametrize("kind", ["zero", "linear", "cubic"])
 def test_splines_pass_through_knots(kind: str) -> None:
     times = np.array([0.0, 0.2, 0.5])

@@ -89,3 +89,31 @@ def test_warm_start_shifts_the_plan(model) -> None:
         planner._warm_start(0.1)  # knots move to 0.1 + offsets; the control signal itself must not change
         assert planner.nominal_time == pytest.approx(0.1)
         np.testing.assert_allclose([planner.action(t) for t in (0.1, 0.2, 0.3)], before, atol=1e-12)
+
+
+@pytest.mark.parametrize("kind", ["zero", "linear", "cubic"])
+def test_controls_are_the_clipped_spline_at_each_step(model, kind: str) -> None:
+    from llmrl_mpc.splines import evaluate
+
+    cfg = PlannerConfig(samples=8, horizon=0.3, knots=4, interpolation=kind, nthread=1)
+    with SamplingPlanner(model, point_cost(), cfg) as planner:
+        knots = np.random.default_rng(3).normal(scale=1.5, size=(8, 4, model.nu))  # beyond [-1, 1]: clipping matters
+        want = np.clip(evaluate(kind, planner.knot_offsets, knots, np.arange(planner.steps) * planner.dt), -1, 1)
+        np.testing.assert_allclose(planner.controls(knots), want, atol=1e-12)
+        out = np.full((8, planner.steps, model.nu), np.nan)
+        assert planner.controls(knots, out=out) is out
+        np.testing.assert_allclose(out, want, atol=1e-12)
+
+
+def test_optimize_reuses_its_buffers_without_aliasing_the_plan(model) -> None:
+    cfg = PlannerConfig(method="predictive_sampling", samples=16, horizon=0.3, iterations=3, nthread=1)
+    with SamplingPlanner(model, point_cost(), cfg) as planner:
+        state = start_state(model)
+        planner.optimize(state)
+        kept = planner.nominal.copy()
+        ctrl_buffer = planner.last_ctrl
+        planner.optimize(state)
+        assert planner.last_ctrl is ctrl_buffer  # the control buffer is preallocated and reused
+        # The plan is its own array: the next iteration's samples cannot overwrite it.
+        assert not np.shares_memory(planner.nominal, ctrl_buffer) and planner.nominal.base is None
+        assert np.isfinite(planner.nominal).all() and planner.nominal.shape == kept.shape

@@ -40,7 +40,9 @@ class CostTerm:
         r = np.asarray(self.residual(traj), dtype=np.float64)
         if r.ndim == traj.state.ndim - 1:  # a scalar residual per step
             r = r[..., None]
-        return self.weight * norm(self.norm, r, self.params)
+        n = norm(self.norm, r, self.params)  # a fresh array: scaled in place
+        n *= self.weight
+        return n
 
 
 @dataclass

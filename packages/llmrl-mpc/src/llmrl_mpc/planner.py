@@ -61,12 +61,16 @@ class SamplingPlanner:
         self._pool = mj_rollout.Rollout(nthread=self.nthread)
         self._datas = [mujoco.MjData(model) for _ in range(self.nthread)]
         k, nu = config.samples, model.nu
+        # Preallocated per-iteration buffers: the rollout writes into them, nothing in the hot path allocates them.
+        self._ctrl = np.empty((k, self.steps, nu))
         self._state = np.empty((k, self.steps, self.layout.nstate))
         self._sensordata = np.empty((k, self.steps, model.nsensordata))
         limited = model.actuator_ctrllimited.astype(bool) if nu else np.zeros(0, bool)
         rng = model.actuator_ctrlrange
         self.lo = np.where(limited, rng[:, 0], -np.inf)
         self.hi = np.where(limited, rng[:, 1], np.inf)
+        # The limits tiled over the horizon: clipping (K, T*nu) rows runs long inner loops, not K*T loops of nu.
+        self._lo_steps, self._hi_steps = np.tile(self.lo, self.steps), np.tile(self.hi, self.steps)
         self.scale = np.where(limited, 0.5 * (rng[:, 1] - rng[:, 0]), 1.0)
         self.rng = np.random.default_rng(config.seed)
         self.nominal: np.ndarray | None = None  # (knots, nu)
@@ -99,9 +103,18 @@ class SamplingPlanner:
                                     t0 + self.knot_offsets)
         self.nominal_time = t0
 
-    def controls(self, knots: np.ndarray) -> np.ndarray:
-        """Per-step controls of knot sets (K, n, nu) -> (K, T, nu), clipped to the control range."""
-        return np.clip(np.einsum("tn,knu->ktu", self._w, knots), self.lo, self.hi)
+    def controls(self, knots: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """Per-step controls of knot sets (K, n, nu) -> (K, T, nu), clipped to the control range.
+
+        One batched matmul with the precomputed basis ``W`` (T, n); ``out`` (C-contiguous) is filled in place.
+        """
+        k = knots.shape[0]
+        out = np.empty((k, self.steps, self.model.nu)) if out is None else out
+        np.matmul(self._w, knots, out=out)
+        flat = out.reshape(k, -1)
+        np.minimum(flat, self._hi_steps, out=flat)
+        np.maximum(flat, self._lo_steps, out=flat)
+        return out
 
     def rollout(self, state: np.ndarray, ctrl: np.ndarray) -> Trajectory:
         """Roll out ``ctrl`` (K, T, nu) from one full-physics ``state`` in the thread pool."""
@@ -117,9 +130,12 @@ class SamplingPlanner:
 
     def _sample(self, mean: np.ndarray, std: np.ndarray) -> np.ndarray:
         k = self.config.samples
-        knots = mean[None] + self.rng.standard_normal((k, *mean.shape)) * std[None]
+        knots = self.rng.standard_normal((k, *mean.shape))
+        knots *= std
+        knots += mean
         knots[0] = mean  # the current plan is always a candidate
-        return np.clip(knots, self.lo, self.hi)
+        np.minimum(knots, self.hi, out=knots)
+        return np.maximum(knots, self.lo, out=knots)
 
     def optimize(self, state: np.ndarray) -> PlanInfo:
         """Improve the plan from full-physics ``state`` with ``iterations`` rollout calls."""
@@ -135,8 +151,8 @@ class SamplingPlanner:
         costs = np.zeros(1)
         for _ in range(cfg.iterations):
             knots = self._sample(self.nominal, std)
-            ctrl = self.controls(knots)
-            self.last_ctrl = ctrl  # kept for benchmarks: the exact controls of the last rollout call
+            ctrl = self.controls(knots, out=self._ctrl)
+            self.last_ctrl = ctrl  # for benchmarks: the last rollout call's controls (a buffer the next call reuses)
             r0 = time.perf_counter()
             traj = self.rollout(state, ctrl)
             rollout_s += time.perf_counter() - r0
@@ -148,7 +164,7 @@ class SamplingPlanner:
                 log.warning("every rollout diverged at t=%.3f; keeping the previous plan", t0)
                 continue
             if cfg.method == "predictive_sampling":
-                self.nominal = knots[int(np.argmin(costs))]
+                self.nominal = knots[int(np.argmin(costs))].copy()
             elif cfg.method == "cem":
                 n_elite = max(2, int(round(cfg.elite_fraction * cfg.samples)))
                 elite = knots[np.argsort(costs)[: min(n_elite, int(valid.sum()))]]

@@ -7,8 +7,9 @@ ask for ``traj.qpos`` or ``traj.sensor("torso_pos")`` without index arithmetic.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -69,6 +70,20 @@ class Trajectory:
     state: np.ndarray
     sensordata: np.ndarray
     ctrl: np.ndarray
+    _memo: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def memo(self, key: str, compute: Callable[[Trajectory], Any]) -> Any:
+        """``compute(self)``, computed once per trajectory batch: residuals share derived quantities this way.
+
+        Several cost terms read the same function of the rollout (body angles, a heading frame, foot
+        offsets); memoising it keeps a planning iteration's cost evaluation at one pass per quantity.
+        The arrays must be treated as read-only by callers.
+        """
+        try:
+            return self._memo[key]
+        except KeyError:
+            value = self._memo[key] = compute(self)
+            return value
 
     @property
     def time(self) -> np.ndarray:

@@ -9,7 +9,7 @@ import mujoco
 import numpy as np
 
 from llmrl_env_mujoco.geometry import euler, wrap
-from llmrl_env_mujoco.reward_task import RewardTask
+from llmrl_env_mujoco.reward_task import RewardTask, control_rate
 from llmrl_env_mujoco.spec import ManipulatorSpec
 from llmrl_mpc import CostTerm
 from llmrl_mpc.trajectory import Trajectory
@@ -66,7 +66,7 @@ class ManipulatorTask(RewardTask):
             return tr.qpos[..., :4] - ARM_HOME
 
         def action_rate(tr):
-            return np.diff(tr.ctrl, axis=1, prepend=tr.ctrl[:, :1])
+            return control_rate(tr.ctrl)
 
         return [CostTerm("distance", distance, norm="l2", params=(0.02,)), CostTerm("z", z, norm="l2", params=(0.02,)),
                 CostTerm("orientation", orientation), CostTerm("joint_fraction", joint_fraction),

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 import mujoco
 import numpy as np
 
-from llmrl_env_mujoco.geometry import euler, wrap
+from llmrl_env_mujoco.geometry import euler, heading_cos_sin, pitch, roll, wrap, yaw
 from llmrl_env_mujoco.models import FEET, quadruped_xml
-from llmrl_env_mujoco.reward_task import RewardTask
+from llmrl_env_mujoco.reward_task import RewardTask, control_rate
 from llmrl_env_mujoco.spec import QuadrupedSpec
 from llmrl_mpc import CostTerm
 from llmrl_mpc.trajectory import Trajectory
@@ -64,18 +64,29 @@ class QuadrupedTask(RewardTask):
         ids = self.model.actuator_trnid[:, 0]
         return joints[self.model.jnt_qposadr[ids] - 7]
 
-    # -- kinematics from a trajectory --------------------------------------------------
+    # -- kinematics from a trajectory (memoised per rollout batch: several terms share them) ----------
     def _heading_frame(self, tr: Trajectory) -> tuple[np.ndarray, np.ndarray]:
-        _, _, yaw = euler(tr.sensor("torso_quat"))
-        return np.stack([np.cos(yaw), np.sin(yaw)], -1), np.stack([-np.sin(yaw), np.cos(yaw)], -1)
+        """(cos, sin) of the torso's heading, (K, T) each: forward is (c, s), left is (-s, c)."""
+        return tr.memo("torso_heading_cos_sin", lambda tr: heading_cos_sin(tr.sensor("torso_quat")))
+
+    def _feet(self, tr: Trajectory) -> np.ndarray:
+        """Feet positions (K, T, 4, 3): a view when the four foot sensors are adjacent (as models.py builds them)."""
+        sl = [tr.layout.sensors[f"{f}_pos"] for f in FEET]
+        if all(a.stop == b.start for a, b in zip(sl, sl[1:], strict=False)) and sl[-1].stop - sl[0].start == 12:
+            return tr.sensordata[..., sl[0].start:sl[-1].stop].reshape(*tr.sensordata.shape[:-1], 4, 3)
+        return np.stack([tr.sensor(f"{f}_pos") for f in FEET], -2)
 
     def _feet_rel(self, tr: Trajectory) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Feet (forward, left) offsets from the torso in the heading frame and heights above rest, (K, T, 4) each."""
-        fwd, left = self._heading_frame(tr)
-        torso = tr.sensor("torso_pos")
-        feet = np.stack([tr.sensor(f"{f}_pos") for f in FEET], -2)  # (K, T, 4, 3)
-        d = feet[..., :2] - torso[..., None, :2]
-        return (np.einsum("...fi,...i->...f", d, fwd), np.einsum("...fi,...i->...f", d, left), feet[..., 2] - FOOT_REST_Z)
+        return tr.memo("feet_rel", self._compute_feet_rel)
+
+    def _compute_feet_rel(self, tr: Trajectory) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        c, s = self._heading_frame(tr)
+        c, s = c[..., None], s[..., None]
+        feet, torso = self._feet(tr), tr.sensor("torso_pos")
+        dx = feet[..., 0] - torso[..., 0:1]
+        dy = feet[..., 1] - torso[..., 1:2]
+        return dx * c + dy * s, dy * c - dx * s, feet[..., 2] - FOOT_REST_Z
 
     def _gait(self, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per-foot stepping targets at times ``t`` (K, T): height above rest and forward offset, (K, T, 4)."""
@@ -90,28 +101,36 @@ class QuadrupedTask(RewardTask):
         x = np.where(in_air, -fwd * np.cos(np.pi * u), fwd * (1 - 2 * v)) * 0.5
         return z, x
 
+    def _gait_targets(self, tr: Trajectory) -> tuple[np.ndarray, np.ndarray]:
+        """``_gait(tr.time)`` shared by both stepping terms; the key holds the parameters it depends on."""
+        return tr.memo(f"gait:{self.p.stepping.tobytes().hex()}", lambda tr: self._gait(tr.time))
+
     def _terms(self) -> list[CostTerm]:
         nominal = np.array([FOOT_NOMINAL[f] for f in FEET])
 
         def height(tr):
             return tr.sensor("torso_pos")[..., 2] - self.p.height
 
-        def pitch(tr):
-            return euler(tr.sensor("torso_quat"))[1] - self.p.pitch
+        def pitch_(tr):
+            return pitch(tr.sensor("torso_quat")) - self.p.pitch
 
-        def roll(tr):
-            return euler(tr.sensor("torso_quat"))[0] - self.p.roll
+        def roll_(tr):
+            return roll(tr.sensor("torso_quat")) - self.p.roll
 
         def location(tr):
             return tr.sensor("torso_pos")[..., :2] - self.p.location
 
         def velocity(tr):
-            fwd, left = self._heading_frame(tr)
-            v = tr.sensor("torso_linvel")[..., :2]
-            return np.stack([(v * fwd).sum(-1), (v * left).sum(-1)], -1) - self.p.velocity
+            c, s = self._heading_frame(tr)
+            v = tr.sensor("torso_linvel")
+            vx, vy = v[..., 0], v[..., 1]
+            r = np.empty((*c.shape, 2))
+            np.subtract(vx * c + vy * s, self.p.velocity[0], out=r[..., 0])
+            np.subtract(vy * c - vx * s, self.p.velocity[1], out=r[..., 1])
+            return r
 
         def heading(tr):
-            return wrap(euler(tr.sensor("torso_quat"))[2] - self.p.heading)
+            return wrap(yaw(tr.sensor("torso_quat")) - self.p.heading)
 
         def turning(tr):
             return tr.sensor("torso_angvel")[..., 2] - self.p.turning
@@ -127,27 +146,37 @@ class QuadrupedTask(RewardTask):
             return np.nan_to_num(self._feet_rel(tr)[1] - (left - np.sign(left) * self.p.inward))
 
         def step_vertical(tr):
-            z, _ = self._gait(tr.time)
+            z, _ = self._gait_targets(tr)
             return np.where(self.p.stepping_on, self._feet_rel(tr)[2] - z, 0.0)
 
         def step_horizontal(tr):
-            _, x = self._gait(tr.time)
+            _, x = self._gait_targets(tr)
             return np.where(self.p.stepping_on, self._feet_rel(tr)[0] - (nominal[:, 0] + x), 0.0)
 
-        def balance(tr):
-            pos, vel = tr.sensor("torso_pos"), tr.sensor("torso_linvel")
-            capture = pos[..., :2] + vel[..., :2] * np.sqrt(np.maximum(pos[..., 2:3], 0.05) / 9.81)
-            feet = np.stack([tr.sensor(f"{f}_pos")[..., :2] for f in FEET], -2).mean(-2)
-            return capture - feet
+        def balance(tr):  # capture point minus the feet's centre, per ground axis on (K, T) views
+            pos, vel, feet = tr.sensor("torso_pos"), tr.sensor("torso_linvel"), self._feet(tr)
+            g = np.maximum(pos[..., 2], 0.05)
+            g *= 1 / 9.81
+            np.sqrt(g, out=g)
+            r = np.empty((*g.shape, 2))
+            for i in range(2):
+                out = np.multiply(vel[..., i], g, out=r[..., i])
+                out += pos[..., i]
+                support = feet[..., 0, i] + feet[..., 1, i]
+                support += feet[..., 2, i]
+                support += feet[..., 3, i]
+                support *= 0.25
+                out -= support
+            return r
 
         def posture(tr):  # hips only: the ankles set the height, which has its own target
             return tr.qpos[..., 7::2] - HOME_JOINTS[::2]
 
         def action_rate(tr):
-            return np.diff(tr.ctrl, axis=1, prepend=tr.ctrl[:, :1])
+            return control_rate(tr.ctrl)
 
         return [
-            CostTerm("height", height), CostTerm("pitch", pitch), CostTerm("roll", roll),
+            CostTerm("height", height), CostTerm("pitch", pitch_), CostTerm("roll", roll_),
             CostTerm("location", location, norm="l2", params=(0.1,)), CostTerm("velocity", velocity),
             CostTerm("heading", heading), CostTerm("turning", turning),
             CostTerm("foot_lift", foot_lift), CostTerm("foot_forward", foot_forward), CostTerm("foot_inward", foot_inward),
@@ -209,16 +238,16 @@ class QuadrupedTask(RewardTask):
     def metrics(self, trace: Trajectory) -> dict[str, float]:
         """What the robot reached over a recorded segment (1 x T trace): means over its last second, finals."""
         w = self.window(trace)
-        roll, pitch, yaw = euler(trace.sensor("torso_quat")[0])
-        fwd, left = self._heading_frame(trace)
-        v = trace.sensor("torso_linvel")[0, :, :2]
+        roll_, pitch_, yaw_ = euler(trace.sensor("torso_quat")[0])
+        c, s = (a[0] for a in self._heading_frame(trace))
+        v = trace.sensor("torso_linvel")[0]
         pos = trace.sensor("torso_pos")[0]
         f_fwd, f_left, f_z = (a[0] for a in self._feet_rel(trace))
         out = {
-            "height": float(pos[w, 2].mean()), "pitch": float(pitch[w].mean()), "roll": float(roll[w].mean()),
-            "heading": float(yaw[-1]), "turning_speed": float(trace.sensor("torso_angvel")[0, w, 2].mean()),
-            "forward_speed": float((v[w] * fwd[0, w]).sum(-1).mean()),
-            "sideways_speed": float((v[w] * left[0, w]).sum(-1).mean()),
+            "height": float(pos[w, 2].mean()), "pitch": float(pitch_[w].mean()), "roll": float(roll_[w].mean()),
+            "heading": float(yaw_[-1]), "turning_speed": float(trace.sensor("torso_angvel")[0, w, 2].mean()),
+            "forward_speed": float((v[w, 0] * c[w] + v[w, 1] * s[w]).mean()),
+            "sideways_speed": float((v[w, 1] * c[w] - v[w, 0] * s[w]).mean()),
             "x": float(pos[-1, 0]), "y": float(pos[-1, 1]),
         }
         for i, f in enumerate(FEET):

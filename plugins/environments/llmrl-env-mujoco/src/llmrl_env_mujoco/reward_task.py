@@ -18,6 +18,14 @@ from llmrl_mpc import Cost, CostTerm
 from llmrl_mpc.trajectory import StateLayout, Trajectory
 
 
+def control_rate(ctrl: np.ndarray) -> np.ndarray:
+    """Per-step control change (K, T, nu), zero at the first step: ``np.diff`` with ``prepend``, minus its copy."""
+    r = np.empty_like(ctrl)
+    r[:, :1] = 0.0
+    np.subtract(ctrl[:, 1:], ctrl[:, :-1], out=r[:, 1:])
+    return r
+
+
 class RewardTask:
     """Common machinery: model, cost, spec application, metric recording."""
 
