@@ -59,7 +59,7 @@ def main() -> None:
             cpu_s.append(time.process_time() - cpu0)
             return t.total_s, t, trajs
 
-        cpu_s: list[float] = []  # this process's CPU seconds per rollout: far less sensitive to a shared machine
+        cpu_s: list[float] = []  # this process's CPU seconds per rollout (contention inflates these too)
 
         timed(plain, 0)  # warm-up (first generate call, worker caches)
         ratios, cpu_ratios, shares, tool_s, plain_s, calls, tokens_tool, tokens_plain = [], [], [], [], [], [], [], []
