@@ -17,6 +17,7 @@ import json
 import os
 import platform
 import statistics
+import time
 
 ONE_SHOT = (
     "<|im_start|>user\nWhat is 2 + 3? Use Python.<|im_end|>\n<|im_start|>assistant\n```python\nprint(2 + 3)\n```\n"
@@ -52,16 +53,21 @@ def main() -> None:
     try:
         def timed(cfg: ToolConfig, seed: int) -> tuple[float, RolloutTimings, list]:
             t = RolloutTimings()
+            cpu0 = time.process_time()
             trajs = rollout(sampler, prompts, box, cfg, SamplingParams(temperature=1.0, max_tokens=tokens, seed=seed),
                             max_completion_tokens=tokens, timings=t)
+            cpu_s.append(time.process_time() - cpu0)
             return t.total_s, t, trajs
 
+        cpu_s: list[float] = []  # this process's CPU seconds per rollout (contention inflates these too)
+
         timed(plain, 0)  # warm-up (first generate call, worker caches)
-        ratios, shares, tool_s, plain_s, calls, tokens_tool, tokens_plain = [], [], [], [], [], [], []
+        ratios, cpu_ratios, shares, tool_s, plain_s, calls, tokens_tool, tokens_plain = [], [], [], [], [], [], [], []
         for r in range(repeats):
             p_s, _, p_trajs = timed(plain, r)
             t_s, t_t, t_trajs = timed(with_tools, r)
             ratios.append(t_s / p_s)
+            cpu_ratios.append(cpu_s[-1] / cpu_s[-2])
             shares.append(t_t.sandbox_wait_s / t_t.total_s)
             tool_s.append(t_s)
             plain_s.append(p_s)
@@ -69,11 +75,12 @@ def main() -> None:
             tokens_tool.append(sum(len(t.completion_ids) for t in t_trajs) / n)
             tokens_plain.append(sum(len(t.completion_ids) for t in p_trajs) / n)
             print(f"repeat {r}: tools {t_s:.2f} s ({calls[-1]:.2f} calls/response, sandbox wait {t_t.sandbox_wait_s:.3f} s, "
-                  f"{t_t.executions} executions), plain {p_s:.2f} s -> {ratios[-1]:.2f}x")
+                  f"{t_t.executions} executions), plain {p_s:.2f} s -> {ratios[-1]:.2f}x (CPU time {cpu_ratios[-1]:.2f}x)")
     finally:
         box.close()
     figures = {
         "tool_rollout_vs_plain": round(statistics.median(ratios), 3),
+        "tool_rollout_vs_plain_cpu": round(statistics.median(cpu_ratios), 3),
         "sandbox_share_of_tool_rollout": round(statistics.median(shares), 4),
         "tool_rollout_s": round(statistics.median(tool_s), 2),
         "plain_rollout_s": round(statistics.median(plain_s), 2),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from llmrl_core.models import resolve_model
-from llmrl_core.stops import finish_row
+from llmrl_core.stops import finish_row, stop_in_tail, stop_window
 
 
 @pytest.fixture(scope="module")
@@ -64,3 +64,13 @@ def test_padding_after_eos_is_dropped(tokenizer) -> None:
     gen = finish_row(tokenizer, ids, [0.0] * len(ids), eos_ids={tokenizer.eos_token_id}, stops=(), fired_at=None,
                      prompt_ids=[], metadata={})
     assert gen.token_ids == ids[:-3] and len(gen.logprobs) == len(gen.token_ids)
+
+
+def test_stop_in_tail_sees_a_fresh_stop_within_its_window(tokenizer) -> None:
+    """The per-token check samplers run: a stop just completed is seen; one that ended long ago is not searched."""
+    stops = ("```output",)
+    fresh = tokenizer("print(2)\n```\n```output", add_special_tokens=False)["input_ids"]
+    assert stop_in_tail(tokenizer, fresh, stops)
+    assert not stop_in_tail(tokenizer, fresh[:-1], stops)  # one token short of the marker
+    later = fresh + tokenizer(" a" * stop_window(stops), add_special_tokens=False)["input_ids"]
+    assert not stop_in_tail(tokenizer, later, stops)  # only the last stop_window tokens are decoded

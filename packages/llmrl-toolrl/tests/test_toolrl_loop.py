@@ -39,15 +39,14 @@ def _cfg(calls: int) -> ToolConfig:
     return ToolConfig(prompt_template=ONE_SHOT, assistant_prefix="```python\n", max_tool_calls=calls, timeout_s=5)
 
 
-def _run(model_and_tokenizer, sandbox, calls: int, limit: int = 64, overlap: int | None = None):
+def _run(model_and_tokenizer, sandbox, calls: int, limit: int = 64):
     from llmrl_toolrl.sampler import ModelSampler
 
     model, tokenizer = model_and_tokenizer
     cfg = _cfg(calls)
     timings = RolloutTimings()
     trajs = rollout(ModelSampler(model, tokenizer), [cfg.render(q) for q in QUESTIONS], sandbox, cfg,
-                    SamplingParams(temperature=0.0, max_tokens=limit), max_completion_tokens=limit, timings=timings,
-                    overlap_chunk=overlap)
+                    SamplingParams(temperature=0.0, max_tokens=limit), max_completion_tokens=limit, timings=timings)
     return trajs, timings
 
 
@@ -119,13 +118,39 @@ def test_tool_call_cap(model_and_tokenizer, sandbox, one_call):
     assert all(t.num_calls <= 1 for t in first)
 
 
-def test_overlapped_chunks_run_the_same_loop(model_and_tokenizer, sandbox):
-    """Sampling a round in chunks of one, each chunk's code running while the next is sampled."""
-    trajs, timings = _run(model_and_tokenizer, sandbox, calls=1, limit=40, overlap=1)
-    assert any(t.calls for t in trajs) and timings.executions == sum(t.num_calls for t in trajs)
-    for t in trajs:
-        assert len(t.env_mask) == len(t.completion_ids) and all(c.status == "ok" for c in t.calls)
-        assert len(t.completion_ids) <= 40
+def test_overlapped_chunks_run_the_same_loop_in_text_mode(sandbox):
+    """Text mode (a provider from the registry): a round sampled in chunks of one, each chunk's code
+    running while the next is sampled, gives the same trajectories as one batch per round (greedy)."""
+    from llmrl_core import get_provider
+
+    llm = get_provider("transformers")
+    cfg = _cfg(1)
+    prompts = [cfg.render(q) for q in QUESTIONS]
+    params = SamplingParams(temperature=0.0, max_tokens=24)
+    timings = RolloutTimings()
+    chunked = rollout(llm, prompts, sandbox, cfg, params, timings=timings, overlap_chunk=1)
+    whole = rollout(llm, prompts, sandbox, cfg, params)
+    assert any(t.calls for t in chunked) and timings.executions == sum(t.num_calls for t in chunked)
+    assert [t.text for t in chunked] == [t.text for t in whole]
+    assert all(c.status == "ok" for t in chunked for c in t.calls) and not any(t.completion_ids for t in chunked)
+
+
+def test_a_seeded_rollout_is_reproducible(model_and_tokenizer, sandbox):
+    """Sampling at T = 1 with a seed: the same ids twice (a row resumes at a fixed step, not when the sandbox answers)."""
+    from llmrl_toolrl.sampler import ModelSampler
+
+    model, tokenizer = model_and_tokenizer
+    cfg = _cfg(1)
+    prompts = [cfg.render(q) for q in QUESTIONS]
+
+    def once():
+        return rollout(ModelSampler(model, tokenizer), prompts, sandbox, cfg,
+                       SamplingParams(temperature=1.0, max_tokens=32, seed=11), max_completion_tokens=32)
+
+    first, second = once(), once()
+    assert [t.completion_ids for t in first] == [t.completion_ids for t in second]
+    assert [t.env_mask for t in first] == [t.env_mask for t in second]
+    assert all(len(t.completion_ids) <= 32 for t in first)
 
 
 def test_solve_cli_with_a_provider_prints_the_trajectory():

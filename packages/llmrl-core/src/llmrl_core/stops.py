@@ -33,6 +33,20 @@ def _decode(tokenizer: Any, ids: list[int]) -> str:
     return tokenizer.decode(ids, skip_special_tokens=True, clean_up_tokenization_spaces=False)
 
 
+def stop_window(stops: tuple[str, ...]) -> int:
+    """Tokens to decode to see a fresh stop string: every token decodes to at least one character."""
+    return max(len(s) for s in stops) + 4
+
+
+def stop_in_tail(tokenizer: Any, ids: list[int], stops: tuple[str, ...]) -> bool:
+    """Whether the decoded last :func:`stop_window` tokens of ``ids`` (a completion so far) hold a stop string.
+
+    The check a sampler runs after each token to end a row; :func:`finish_row` then finds where.
+    """
+    tail = _decode(tokenizer, ids[-stop_window(stops):])
+    return any(s in tail for s in stops if s)
+
+
 def _first_stop(text: str, stops: tuple[str, ...]) -> tuple[int, str] | None:
     hits = [(text.find(s), s) for s in stops if s and s in text]
     return min(hits, key=lambda h: h[0]) if hits else None

@@ -29,8 +29,9 @@ class ToolConfig(BaseModel):
     prompt_template: str = Field(TORL_TEMPLATE, description="Plain-text prompt; {question} is replaced by the question.")
     assistant_prefix: str = Field("", description="Text put after the prompt for the model to continue (e.g. '```python\\n').")
     overlap_chunk: int | None = Field(
-        None, ge=1, description="Sample each round in chunks of this many responses and run a chunk's code in the "
-        "background while the next chunk is sampled (None: one batch per round).",
+        None, ge=1, description="Text mode (a provider, as `llmrl toolrl solve`): sample each round in chunks of this "
+        "many responses and run a chunk's code in the background while the next chunk is sampled (None: one batch "
+        "per round). The token-exact loop (training) always runs code while the other rows decode.",
     )
     max_sandbox_error_rate: float = Field(
         0.5, ge=0.0, le=1.0,

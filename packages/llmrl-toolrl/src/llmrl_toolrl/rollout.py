@@ -1,24 +1,26 @@
 """The stop-execute-continue loop (ToRL), for a batch of prompts.
 
-Each round, every unfinished response is sampled with the stop string ```` ```output ````
-while it has tool calls left (``max_tool_calls``, C); a response that hit the stop gets
-the last complete ```` ```python ```` block of its text run in the sandbox (the round's
-executions together, through ``run_many``), the observation appended as
-``"\\n{obs}\\n```\\n"``, and goes on. After C calls it is sampled without the stop.
+A response is sampled with the stop string ```` ```output ```` while it has tool calls left
+(``max_tool_calls``, C); when it hits the stop, the last complete ```` ```python ```` block of
+its text runs in the sandbox (calls that come due together go through one ``run_many``), the
+observation is appended as ``"\\n{obs}\\n```\\n"``, and it goes on. After C calls it is
+sampled without the stop.
 
 Two backends:
 
-* **token-exact** (a :class:`~llmrl_toolrl.sampler.ModelSampler`, used for training): the
-  sampler's own token ids are kept (``token_ids + stop_token_ids``, mask 1, the marker
-  included) and only the appended tool output is tokenised (mask 0). The next round is
-  conditioned on exactly ``prompt_ids + completion_ids``: decoded model text is never
-  re-tokenised.
-* **text** (any :class:`~llmrl_core.LLMProvider`, used by ``llmrl toolrl solve``): the next
-  round's prompt is the prompt text plus everything so far. Providers do not take
-  token-id prompts, so this mode re-tokenises; it is for inference, not training.
-
-With ``overlap_chunk`` set, a round is sampled in chunks and each chunk's executions start
-in the background while the next chunk is sampled.
+* **token-exact** (a :class:`~llmrl_toolrl.sampler.ModelSampler`, used for training): one
+  :class:`~llmrl_toolrl.sampler.DecodeSession` per batch keeps the KV cache across tool calls.
+  A row that stops pauses while the others decode; its code runs during the next step; its
+  output's ids are fed into the same cache and it samples on, so a call costs its output's
+  tokens, not a second pass over the context, and rows that did not call a tool never wait.
+  The sampler's own token ids are kept (``token_ids + stop_token_ids``, mask 1, the marker
+  included) and only the appended tool output is tokenised (mask 0): decoded model text is
+  never re-tokenised.
+* **text** (any :class:`~llmrl_core.LLMProvider`, used by ``llmrl toolrl solve``): rounds; each
+  round's prompt is the prompt text plus everything so far. Providers do not take token-id
+  prompts, so this mode re-tokenises; it is for inference, not training. With ``overlap_chunk``
+  set, a round is sampled in chunks and each chunk's executions start in the background while
+  the next chunk is sampled.
 """
 
 from __future__ import annotations
@@ -98,49 +100,39 @@ class RolloutTimings:
 
 
 def _token_mode(sampler: Any) -> bool:
-    return hasattr(sampler, "generate_ids") and hasattr(sampler, "encode")
+    return hasattr(sampler, "session") and hasattr(sampler, "encode")
 
 
-def _generate(sampler: Any, trajs: list[Trajectory], params: SamplingParams, token: bool) -> list[Generation]:
-    if token:
-        return sampler.generate_ids([t.prompt_ids + t.completion_ids for t in trajs], params)
-    if not isinstance(sampler, LLMProvider):
-        raise TypeError(f"sampler must be an LLMProvider or a ModelSampler, got {type(sampler).__name__}")
-    return sampler.generate([t.prompt + t.text for t in trajs], params)
-
-
-def _take(t: Trajectory, gen: Generation, sampler: Any, token: bool, budget: int | None) -> bool:
-    """Append one round's model output to ``t``; True when it stopped at the marker for a tool call."""
+def _take(t: Trajectory, gen: Generation, token: bool) -> bool:
+    """Append one segment of model output to ``t``; True when it stopped at the marker for a tool call."""
     stopped = gen.stop_reason == STOP
-    text = gen.text + (STOP if stopped else "")
     if token:
         ids = list(gen.token_ids or []) + list(gen.metadata.get("stop_token_ids", []))
         lps = list(gen.logprobs or []) + list(gen.metadata.get("stop_logprobs", []))
-        if budget is not None and len(ids) > budget:  # the round sampled past this response's own budget
-            ids, lps, stopped = ids[:budget], lps[:budget], False
-            text = sampler.decode(ids)
-            gen = Generation(text, "length")
         t.completion_ids += ids
         t.logprobs += [float(x) for x in lps] + [0.0] * (len(ids) - len(lps))
         t.env_mask += [1] * len(ids)
-    t.segments.append(("model", text))
+    t.segments.append(("model", gen.text + (STOP if stopped else "")))
     if not stopped:
         t.done, t.finish_reason = True, gen.finish_reason
     return stopped
 
 
-def _observe(t: Trajectory, call: ToolCall, sampler: Any, token: bool, limit: int | None) -> None:
+def _observe(t: Trajectory, call: ToolCall, sampler: Any, token: bool, limit: int | None) -> list[int]:
+    """Append a call's output block to ``t``; in token mode its ids (mask 0), cut at the response's limit."""
     tail = output_block_tail(call.observation)
     t.calls.append(call)
     t.segments.append(("tool", tail))
-    if token:
-        ids = sampler.encode(tail)
-        if limit is not None and len(t.completion_ids) + len(ids) >= limit:
-            ids = ids[: max(0, limit - len(t.completion_ids))]
-            t.done, t.finish_reason = True, "length"
-        t.completion_ids += ids
-        t.logprobs += [0.0] * len(ids)
-        t.env_mask += [0] * len(ids)
+    if not token:
+        return []
+    ids = sampler.encode(tail)
+    if limit is not None and len(t.completion_ids) + len(ids) >= limit:
+        ids = ids[: max(0, limit - len(t.completion_ids))]
+        t.done, t.finish_reason = True, "length"
+    t.completion_ids += ids
+    t.logprobs += [0.0] * len(ids)
+    t.env_mask += [0] * len(ids)
+    return ids
 
 
 def _to_call(code: str, result: ExecResult) -> ToolCall:
@@ -160,74 +152,140 @@ def rollout(
 ) -> list[Trajectory]:
     """One response per prompt (repeat a prompt for several). ``prompts`` are rendered (see ``ToolConfig.render``).
 
-    ``max_completion_tokens`` (token mode) caps model + tool tokens per response; ``params.max_tokens``
-    caps each round in text mode. Raises :class:`SandboxUnavailableError` when more than
-    ``cfg.max_sandbox_error_rate`` of a round's executions fail inside the sandbox.
+    ``max_completion_tokens`` (token mode) caps model + tool tokens per response (None: ``params.max_tokens``
+    per segment); ``params.max_tokens`` caps each round in text mode. ``overlap_chunk`` is for text mode (token
+    mode always overlaps). Raises :class:`SandboxUnavailableError` when more than ``cfg.max_sandbox_error_rate``
+    of a batch's executions fail inside the sandbox.
     """
+    if max_completion_tokens is not None and max_completion_tokens < 1:
+        raise ValueError(f"max_completion_tokens must be >= 1 (model + tool tokens per response), got {max_completion_tokens}")
     token = _token_mode(sampler)
+    if not token and not isinstance(sampler, LLMProvider):
+        raise TypeError(f"sampler must be an LLMProvider or a ModelSampler, got {type(sampler).__name__}")
     timings = timings if timings is not None else RolloutTimings()
     start = time.perf_counter()
     prefix = [p[len(p) - len(cfg.assistant_prefix):] if cfg.assistant_prefix else "" for p in prompts]
     trajs = [Trajectory(prompt=p, prefix=x) for p, x in zip(prompts, prefix, strict=True)]
-    if token:
-        for t in trajs:
-            t.prompt_ids = sampler.encode(t.prompt, special=True)
     pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="toolrl-sandbox")
     try:
-        rnd = 0
-        while active := [t for t in trajs if not t.done]:
-            calls_left = active[0].num_calls < cfg.max_tool_calls  # every active response made rnd calls
-            budgets = [max_completion_tokens - len(t.completion_ids) for t in active] if (token and max_completion_tokens) else None
-            if budgets is not None and max(budgets) <= 0:
-                for t in active:
-                    t.done, t.finish_reason = True, "length"
-                break
-            round_params = SamplingParams(
-                temperature=params.temperature, top_p=params.top_p, seed=params.seed if rnd == 0 else None,
-                max_tokens=max(budgets) if budgets is not None else params.max_tokens,
-                stop=(*params.stop, STOP) if calls_left else params.stop,
-            )
-            chunk = overlap_chunk or cfg.overlap_chunk or len(active)
-            pending: list[tuple[Trajectory, str, Future]] = []
-            for lo in range(0, len(active), chunk):
-                part = active[lo:lo + chunk]
-                t0 = time.perf_counter()
-                gens = _generate(sampler, part, round_params, token)
-                timings.generate_s += time.perf_counter() - t0
-                to_run: list[tuple[Trajectory, str]] = []
-                for i, (t, gen) in enumerate(zip(part, gens, strict=True)):
-                    budget = budgets[lo + i] if budgets is not None else None
-                    if _take(t, gen, sampler, token, budget):
-                        code = extract_last_python_block(t.prefix + t.text)
-                        if code is None:
-                            _observe(t, ToolCall(None, "no_code", NO_CODE), sampler, token, max_completion_tokens)
-                        else:
-                            to_run.append((t, code))
-                if to_run:
-                    codes = [c for _, c in to_run]
-                    fut = pool.submit(sandbox.run_many, codes, timeout_s=cfg.timeout_s, memory_mb=cfg.memory_mb)
-                    pending.extend((t, c, fut) for t, c in to_run)
-            t0 = time.perf_counter()
-            results: dict[int, list[ExecResult]] = {}
-            for fut in {id(f): f for _, _, f in pending}.values():
-                results[id(fut)] = fut.result()
-            timings.sandbox_wait_s += time.perf_counter() - t0
-            cursor: dict[int, int] = {}
-            calls: list[tuple[Trajectory, ToolCall]] = []
-            for t, code, fut in pending:
-                k = cursor.get(id(fut), 0)
-                cursor[id(fut)] = k + 1
-                calls.append((t, _to_call(code, results[id(fut)][k])))
-            _check_sandbox([c for _, c in calls], cfg)
-            for t, call in calls:
-                timings.sandbox_exec_s += call.duration_s
-                timings.executions += 1
-                _observe(t, call, sampler, token, max_completion_tokens)
-            rnd += 1
+        if token:
+            for t in trajs:
+                t.prompt_ids = sampler.encode(t.prompt, special=True)
+            with sampler.eval_mode():
+                for lo in range(0, len(trajs), sampler.batch_size):
+                    _token_batch(sampler, trajs[lo:lo + sampler.batch_size], lo, sandbox, cfg, params,
+                                 max_completion_tokens, timings, pool)
+        else:
+            _text_rounds(sampler, trajs, sandbox, cfg, params, timings, pool, overlap_chunk or cfg.overlap_chunk)
     finally:
         pool.shutdown(wait=True)
         timings.total_s += time.perf_counter() - start
     return trajs
+
+
+def _token_batch(sampler: Any, part: list[Trajectory], first_row: int, sandbox: Sandbox, cfg: ToolConfig,
+                 params: SamplingParams, limit: int | None, timings: RolloutTimings, pool: ThreadPoolExecutor) -> None:
+    """The loop over one :class:`~llmrl_toolrl.sampler.DecodeSession`: rows pause at the marker and resume in place.
+
+    A row that stops at step s has its code submitted at once (with the other rows that stopped at s,
+    through ``run_many``); the sandbox runs while step s+1 is computed for the other rows; then its
+    output is fed to the same KV cache and the row samples on. Resuming at a fixed step (not "whenever
+    the sandbox answers") keeps a seeded rollout reproducible.
+    """
+
+    def stops(t: Trajectory) -> tuple[str, ...]:
+        return (*params.stop, STOP) if t.num_calls < cfg.max_tool_calls else tuple(params.stop)
+
+    def left(t: Trajectory) -> int:
+        return limit - len(t.completion_ids) if limit is not None else params.max_tokens
+
+    def go_on(i: int, ids: list[int]) -> None:
+        t = part[i]
+        if t.done or left(t) < 1:
+            t.done, t.finish_reason = True, "length"
+            session.finish(i)
+        else:
+            session.resume(i, ids, stops(t), left(t))
+
+    session = sampler.session([t.prompt_ids for t in part], params, stops=[stops(t) for t in part],
+                              max_tokens=[left(t) for t in part], first_row=first_row)
+    waiting: list[tuple[Future, list[tuple[int, str]]]] = []
+    while session.running or waiting:
+        t0 = time.perf_counter()
+        events = session.step()
+        timings.generate_s += time.perf_counter() - t0
+        t0 = time.perf_counter()
+        answered = [(fut.result(), rows) for fut, rows in waiting]  # they ran while the step above was computed
+        timings.sandbox_wait_s += time.perf_counter() - t0
+        waiting = []
+        for results, rows in answered:
+            calls = [_to_call(code, r) for (_, code), r in zip(rows, results, strict=True)]
+            _check_sandbox(calls, cfg)
+            for (i, _), call in zip(rows, calls, strict=True):
+                timings.sandbox_exec_s += call.duration_s
+                timings.executions += 1
+                go_on(i, _observe(part[i], call, sampler, True, limit))
+        to_run: list[tuple[int, str]] = []
+        for i, gen in events:
+            t = part[i]
+            if not _take(t, gen, True):
+                session.finish(i)
+                continue
+            code = extract_last_python_block(t.prefix + t.text)
+            if code is None:
+                go_on(i, _observe(t, ToolCall(None, "no_code", NO_CODE), sampler, True, limit))
+            else:
+                to_run.append((i, code))
+        if to_run:
+            fut = pool.submit(sandbox.run_many, [c for _, c in to_run], timeout_s=cfg.timeout_s, memory_mb=cfg.memory_mb)
+            waiting.append((fut, to_run))
+
+
+def _text_rounds(sampler: LLMProvider, trajs: list[Trajectory], sandbox: Sandbox, cfg: ToolConfig,
+                 params: SamplingParams, timings: RolloutTimings, pool: ThreadPoolExecutor, overlap_chunk: int | None) -> None:
+    """Text mode: each round re-prompts the provider with everything so far (a provider keeps no state)."""
+    rnd = 0
+    while active := [t for t in trajs if not t.done]:
+        calls_left = active[0].num_calls < cfg.max_tool_calls  # every active response made rnd calls
+        round_params = SamplingParams(
+            temperature=params.temperature, top_p=params.top_p, seed=params.seed if rnd == 0 else None,
+            max_tokens=params.max_tokens, stop=(*params.stop, STOP) if calls_left else params.stop,
+        )
+        chunk = overlap_chunk or len(active)
+        pending: list[tuple[Trajectory, str, Future]] = []
+        for lo in range(0, len(active), chunk):
+            part = active[lo:lo + chunk]
+            t0 = time.perf_counter()
+            gens = sampler.generate([t.prompt + t.text for t in part], round_params)
+            timings.generate_s += time.perf_counter() - t0
+            to_run: list[tuple[Trajectory, str]] = []
+            for t, gen in zip(part, gens, strict=True):
+                if _take(t, gen, False):
+                    code = extract_last_python_block(t.prefix + t.text)
+                    if code is None:
+                        _observe(t, ToolCall(None, "no_code", NO_CODE), sampler, False, None)
+                    else:
+                        to_run.append((t, code))
+            if to_run:
+                fut = pool.submit(sandbox.run_many, [c for _, c in to_run], timeout_s=cfg.timeout_s, memory_mb=cfg.memory_mb)
+                pending.extend((t, c, fut) for t, c in to_run)
+        t0 = time.perf_counter()
+        results: dict[int, list[ExecResult]] = {}
+        for fut in {id(f): f for _, _, f in pending}.values():
+            results[id(fut)] = fut.result()
+        timings.sandbox_wait_s += time.perf_counter() - t0
+        cursor: dict[int, int] = {}
+        calls: list[tuple[Trajectory, ToolCall]] = []
+        for t, code, fut in pending:
+            k = cursor.get(id(fut), 0)
+            cursor[id(fut)] = k + 1
+            calls.append((t, _to_call(code, results[id(fut)][k])))
+        _check_sandbox([c for _, c in calls], cfg)
+        for t, call in calls:
+            timings.sandbox_exec_s += call.duration_s
+            timings.executions += 1
+            _observe(t, call, sampler, False, None)
+        rnd += 1
 
 
 def _check_sandbox(calls: list[ToolCall], cfg: ToolConfig) -> None:

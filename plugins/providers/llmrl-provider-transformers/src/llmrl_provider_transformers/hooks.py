@@ -11,31 +11,30 @@ from typing import Any
 import torch
 from transformers import LogitsProcessor, StoppingCriteria
 
+from llmrl_core.stops import stop_in_tail, stop_window
+
 
 class StopOnStrings(StoppingCriteria):
     """Ends a row once its decoded tail contains a stop string; remembers the step it fired.
 
     Only the completion is searched (never the prompt), and only its last
-    ``window`` tokens: every token decodes to at least one character, so a
-    window of ``len(longest stop) + 4`` tokens always covers a fresh occurrence.
+    :func:`llmrl_core.stops.stop_window` tokens (the check every llmrl sampler
+    shares, :func:`llmrl_core.stops.stop_in_tail`).
     """
 
     def __init__(self, tokenizer: Any, stops: tuple[str, ...], prompt_len: int, batch: int):
         self.tokenizer, self.stops, self.prompt_len = tokenizer, stops, prompt_len
-        self.window = max(len(s) for s in stops) + 4
+        self.window = stop_window(stops)
         self.fired_at: list[int | None] = [None] * batch
 
     def __call__(self, input_ids: torch.LongTensor, scores: Any, **kwargs: Any) -> torch.BoolTensor:
         step = input_ids.shape[1] - self.prompt_len  # tokens generated so far
         done = torch.zeros(input_ids.shape[0], dtype=torch.bool, device=input_ids.device)
         start = max(self.prompt_len, input_ids.shape[1] - self.window)
-        tails = self.tokenizer.batch_decode(input_ids[:, start:].tolist(), skip_special_tokens=True)
-        for row, tail in enumerate(tails):
-            if self.fired_at[row] is not None:
-                done[row] = True
-            elif any(stop in tail for stop in self.stops):
+        for row, tail in enumerate(input_ids[:, start:].tolist()):
+            if self.fired_at[row] is None and stop_in_tail(self.tokenizer, tail, self.stops):
                 self.fired_at[row] = step
-                done[row] = True
+            done[row] = self.fired_at[row] is not None
         return done
 
 
