@@ -26,6 +26,7 @@ import numpy as np
 
 from llmrl_seqmodel.config import EvalConfig, ModelConfig, TrainConfig
 from llmrl_seqmodel.envs import EnvProfile, encode_obs, obs_nvec
+from llmrl_seqmodel.evaluate import reset_eval_envs
 from llmrl_seqmodel.history import Histories
 from llmrl_seqmodel.train import TrainStats, fit
 
@@ -163,13 +164,7 @@ def evaluate_dpt(model, prof: EnvProfile, tasks: list[Any], cfg: EvalConfig, *, 
     import torch
 
     model.eval()
-    envs, obs = [], []
-    for s in range(cfg.seeds):
-        for i, task in enumerate(tasks):
-            env = prof.make(split)
-            o, _ = env.reset(seed=cfg.seed * 100_003 + s * 1009 + i, options={"task": task})
-            envs.append(env)
-            obs.append(encode_obs(o))
+    envs, obs = reset_eval_envs(prof, tasks, cfg, split)
     B, E, D, L = len(envs), cfg.episodes, len(obs[0]), prof.episode_len
     keep = (model.spec.n_positions - 1) // L  # whole episodes that fit in the context
     ep = {k: np.zeros((B, E, L) + shape, dtype) for k, shape, dtype in

@@ -16,7 +16,8 @@ from llmrl_seqmodel.config import EvalConfig, HistoryConfig
 from llmrl_seqmodel.envs import EnvProfile, encode_obs
 
 
-def _reset_all(prof: EnvProfile, tasks: list[Any], cfg: EvalConfig, split: str):
+def reset_eval_envs(prof: EnvProfile, tasks: list[Any], cfg: EvalConfig, split: str) -> tuple[list[Any], list[Any]]:
+    """One env per (seed, task), reset with the evaluation's seeds: every method is evaluated on the same starts."""
     envs, obs = [], []
     for s in range(cfg.seeds):
         for i, task in enumerate(tasks):
@@ -33,7 +34,7 @@ def evaluate_in_context(model, prof: EnvProfile, tasks: list[Any], cfg: EvalConf
     import torch
 
     model.eval()
-    envs, obs = _reset_all(prof, tasks, cfg, split)
+    envs, obs = reset_eval_envs(prof, tasks, cfg, split)
     B, L, E = len(envs), model.spec.n_positions, cfg.episodes
     T = E * prof.episode_len
     D = len(obs[0])
