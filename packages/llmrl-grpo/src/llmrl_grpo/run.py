@@ -232,14 +232,8 @@ def train(cfg: TrainConfig, *, resume: bool = False, on_event: Event | None = No
         emit("eval", stage=stage, results=record)
         return record
 
-    evals = {e["stage"]: e for e in run.read_jsonl(run.evals)}
-    if cfg.eval_before and "before" not in evals:
-        evals["before"] = held_out("before", 0)
-
-    checkpoint = run.latest_checkpoint() if resume else None
-    if checkpoint is not None:
-        step = run.rewind_to(checkpoint)
-        emit("status", message=f"resuming from step {step}")
+    evals = evals_before(run, cfg, held_out)
+    checkpoint = resume_checkpoint(run, resume, emit)
 
     from llmrl_grpo.data import to_dataset
 
@@ -253,13 +247,35 @@ def train(cfg: TrainConfig, *, resume: bool = False, on_event: Event | None = No
         model=model, reward_funcs=reward_funcs, args=args, train_dataset=dataset, processing_class=tokenizer,
         callbacks=[make_metrics_callback(run, reward_funcs[0], cfg.steps, on_event), *(callbacks or [])], **extra,
     )
+    return train_and_finish(run, cfg, trainer, tokenizer, checkpoint, evals, held_out, emit)
+
+
+def evals_before(run: RunDir, cfg: TrainConfig, held_out: Callable[[str, int], dict[str, Any]]) -> dict[str, Any]:
+    """The held-out evals already in the run directory, plus the "before" one if it is due and missing."""
+    evals = {e["stage"]: e for e in run.read_jsonl(run.evals)}
+    if cfg.eval_before and "before" not in evals:
+        evals["before"] = held_out("before", 0)
+    return evals
+
+
+def resume_checkpoint(run: RunDir, resume: bool, emit: Event) -> Path | None:
+    """The checkpoint to resume from (metrics rewound to it), or None for a fresh start."""
+    checkpoint = run.latest_checkpoint() if resume else None
+    if checkpoint is not None:
+        step = run.rewind_to(checkpoint)
+        emit("status", message=f"resuming from step {step}")
+    return checkpoint
+
+
+def train_and_finish(run: RunDir, cfg: TrainConfig, trainer: Any, tokenizer: Any, checkpoint: Path | None,
+                     evals: dict[str, Any], held_out: Callable[[str, int], dict[str, Any]], emit: Event) -> dict[str, Any]:
+    """Train; unless a callback stopped it early (left resumable), save the final model, evaluate after, plot."""
     emit("status", message="training")
     trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
-    if trainer.state.global_step < cfg.steps:  # stopped early by a callback: leave it resumable
+    if trainer.state.global_step < cfg.steps:
         return {"run_dir": str(run.root), "stopped_at": trainer.state.global_step, "evals": evals}
     trainer.save_model(str(run.final))
     tokenizer.save_pretrained(str(run.final))
-
     if cfg.eval_after:
         evals["after"] = held_out("after", cfg.steps)
     write_eval_table(run, list(evals.values()))

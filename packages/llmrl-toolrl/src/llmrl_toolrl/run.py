@@ -16,12 +16,14 @@ import yaml
 from llmrl_grpo.run import (
     Event,
     RunDir,
+    evals_before,
     load_model,
     load_task,
     make_metrics_callback,
     prepare_run_dir,
+    resume_checkpoint,
+    train_and_finish,
     trl_config,
-    write_eval_table,
 )
 from llmrl_toolrl.config import ToRLTrainConfig
 
@@ -75,14 +77,8 @@ def train(cfg: ToRLTrainConfig, *, resume: bool = False, on_event: Event | None 
             emit("eval", stage=stage, results=record)
             return record
 
-        evals = {e["stage"]: e for e in run.read_jsonl(run.evals)}
-        if cfg.eval_before and "before" not in evals:
-            evals["before"] = held_out("before", 0)
-
-        checkpoint = run.latest_checkpoint() if resume else None
-        if checkpoint is not None:
-            step = run.rewind_to(checkpoint)
-            emit("status", message=f"resuming from step {step}")
+        evals = evals_before(run, cfg, held_out)
+        checkpoint = resume_checkpoint(run, resume, emit)
 
         dataset = Dataset.from_dict({
             "prompt": [cfg.tools.render(e.prompt) for e in train_examples],
@@ -101,18 +97,6 @@ def train(cfg: ToRLTrainConfig, *, resume: bool = False, on_event: Event | None 
             rollout_func=rollout_func,
             callbacks=[make_metrics_callback(run, reward, cfg.steps, on_event), *(callbacks or [])], **extra,
         )
-        emit("status", message="training")
-        trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
-        if trainer.state.global_step < cfg.steps:  # stopped early by a callback: leave it resumable
-            return {"run_dir": str(run.root), "stopped_at": trainer.state.global_step, "evals": evals}
-        trainer.save_model(str(run.final))
-        tokenizer.save_pretrained(str(run.final))
-        if cfg.eval_after:
-            evals["after"] = held_out("after", cfg.steps)
+        return train_and_finish(run, cfg, trainer, tokenizer, checkpoint, evals, held_out, emit)
     finally:
         sandbox.close()
-    write_eval_table(run, list(evals.values()))
-    from llmrl_grpo.plots import plot_curves
-
-    plot_curves(run.read_jsonl(run.metrics), run.curves, list(evals.values()))
-    return {"run_dir": str(run.root), "stopped_at": trainer.state.global_step, "evals": evals}
