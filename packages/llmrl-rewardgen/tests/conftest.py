@@ -1,4 +1,4 @@
-"""Fixtures: the real ``local`` sandbox and ``transformers`` provider, skipped cleanly when not installed."""
+"""Fixtures: the real ``local`` sandbox and ``transformers`` provider (the embedded model), skipped cleanly when not installed."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from llmrl_core import ComponentUnavailableError, UnknownComponentError, get_sandbox
+from llmrl_core import ComponentUnavailableError, UnknownComponentError, get_provider, get_sandbox
 
 
 @pytest.fixture(scope="session")
@@ -20,6 +20,19 @@ def local_sandbox():
         pytest.skip(f"the 'local' sandbox cannot start here: {exc}")
     with sandbox:
         yield sandbox
+
+
+@pytest.fixture(scope="session")
+def embedded_llm():
+    """The embedded SmolLM2 through the ``transformers`` provider, loaded once for the session's tests."""
+    try:
+        provider = get_provider("transformers")
+    except UnknownComponentError:
+        pytest.skip("the 'transformers' provider (llmrl-provider-transformers) is not installed")
+    except ComponentUnavailableError as exc:
+        pytest.skip(f"the embedded model cannot load here: {exc}")
+    with provider:
+        yield provider
 
 
 @pytest.fixture(autouse=True)

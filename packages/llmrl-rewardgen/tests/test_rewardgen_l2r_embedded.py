@@ -12,21 +12,10 @@ import logging
 
 import pytest
 
-from llmrl_core import ComponentUnavailableError, UnknownComponentError, get_provider
 from llmrl_rewardgen.codegen import CodegenConfig
 from llmrl_rewardgen.l2r import L2RConfig, L2RTranslator, TranslationError, prompts
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def embedded():
-    try:
-        llm = get_provider("transformers")
-    except (UnknownComponentError, ComponentUnavailableError) as exc:
-        pytest.skip(f"the embedded model (llmrl-provider-transformers) is not available: {exc}")
-    with llm:
-        yield llm
 
 
 @pytest.fixture(scope="module")
@@ -39,10 +28,10 @@ def quadruped():
         pytest.skip(f"llmrl-env-mujoco's quadruped is not available: {exc}")
 
 
-def test_embedded_model_through_descriptor_and_coder(embedded, quadruped, local_sandbox, caplog):
+def test_embedded_model_through_descriptor_and_coder(embedded_llm, quadruped, local_sandbox, caplog):
     cfg = L2RConfig(descriptor_retries=0, descriptor_max_tokens=64,
                     coder=CodegenConfig(repair_budget=1, temperature=0.3, max_tokens=80, timeout_s=20, memory_mb=512))
-    tr = L2RTranslator(quadruped, embedded, local_sandbox, cfg)
+    tr = L2RTranslator(quadruped, embedded_llm, local_sandbox, cfg)
     with caplog.at_level(logging.INFO, logger="llmrl_rewardgen"):
         try:
             turn = tr.translate("Crouch: lower your torso to 0.45 m.")

@@ -10,22 +10,9 @@ import logging
 
 import pytest
 
-from llmrl_core import ComponentUnavailableError, UnknownComponentError, get_provider
 from llmrl_rewardgen.codegen import CodegenError
 from llmrl_rewardgen.lare.generate import GenerateConfig, GeneratedLatentFunction, cache_path, generate_latent_function
 from llmrl_rewardgen.lare.validation import latent_function_program, sample_env_batch
-
-
-@pytest.fixture(scope="module")
-def embedded_llm():
-    try:
-        provider = get_provider("transformers")
-    except UnknownComponentError:
-        pytest.skip("the 'transformers' provider (llmrl-provider-transformers) is not installed")
-    except ComponentUnavailableError as exc:
-        pytest.skip(f"the embedded model cannot load here: {exc}")
-    with provider:
-        yield provider
 
 
 @pytest.mark.slow

@@ -30,6 +30,23 @@ class TaskDescription:
     act_dim: int
 
 
+def _planar_observation(joints: list[str], torso_angle: str) -> str:
+    """The 17-dim observation of Gymnasium's planar walkers (HalfCheetah, Walker2d): positions, then velocities."""
+    return _rows([
+        ("observation[:, 0]", "z coordinate (height) of the torso"),
+        ("observation[:, 1]", torso_angle),
+        *[(f"observation[:, {2 + i}]", f"angle of the {j} joint") for i, j in enumerate(joints)],
+        ("observation[:, 8]", "velocity of the torso along x (forward speed)"),
+        ("observation[:, 9]", "velocity of the torso along z"),
+        ("observation[:, 10]", "angular velocity of the torso"),
+        *[(f"observation[:, {11 + i}]", f"angular velocity of the {j} joint") for i, j in enumerate(joints)],
+    ])
+
+
+def _joint_torques(joints: list[str]) -> str:
+    return _rows([(f"action[:, {i}]", f"torque on the {j} joint, in [-1, 1]") for i, j in enumerate(joints)])
+
+
 REACHER = TaskDescription(
     env_id="Reacher-v5",
     description=(
@@ -63,16 +80,8 @@ HALF_CHEETAH = TaskDescription(
         "HalfCheetah: a 2-D cat-like robot with a torso, a back leg and a front leg (thigh, shin, foot each) must run "
         "forward (in the +x direction) as fast as possible. Each episode lasts 1000 steps. Large torques are costly."
     ),
-    observation_form=_rows([
-        ("observation[:, 0]", "z coordinate (height) of the torso"),
-        ("observation[:, 1]", "angle of the torso (pitch)"),
-        *[(f"observation[:, {2 + i}]", f"angle of the {j} joint") for i, j in enumerate(_HC_JOINTS)],
-        ("observation[:, 8]", "velocity of the torso along x (forward speed)"),
-        ("observation[:, 9]", "velocity of the torso along z"),
-        ("observation[:, 10]", "angular velocity of the torso"),
-        *[(f"observation[:, {11 + i}]", f"angular velocity of the {j} joint") for i, j in enumerate(_HC_JOINTS)],
-    ]),
-    action_form=_rows([(f"action[:, {i}]", f"torque on the {j} joint, in [-1, 1]") for i, j in enumerate(_HC_JOINTS)]),
+    observation_form=_planar_observation(_HC_JOINTS, "angle of the torso (pitch)"),
+    action_form=_joint_torques(_HC_JOINTS),
     obs_dim=17,
     act_dim=6,
 )
@@ -84,16 +93,8 @@ WALKER2D = TaskDescription(
         "without falling. The episode ends when the torso height leaves [0.8, 2.0] or its angle leaves [-1, 1]; "
         "at most 1000 steps. Large torques are costly."
     ),
-    observation_form=_rows([
-        ("observation[:, 0]", "z coordinate (height) of the torso"),
-        ("observation[:, 1]", "angle of the torso"),
-        *[(f"observation[:, {2 + i}]", f"angle of the {j} joint") for i, j in enumerate(_WALKER_JOINTS)],
-        ("observation[:, 8]", "velocity of the torso along x (forward speed)"),
-        ("observation[:, 9]", "velocity of the torso along z"),
-        ("observation[:, 10]", "angular velocity of the torso"),
-        *[(f"observation[:, {11 + i}]", f"angular velocity of the {j} joint") for i, j in enumerate(_WALKER_JOINTS)],
-    ]),
-    action_form=_rows([(f"action[:, {i}]", f"torque on the {j} joint, in [-1, 1]") for i, j in enumerate(_WALKER_JOINTS)]),
+    observation_form=_planar_observation(_WALKER_JOINTS, "angle of the torso"),
+    action_form=_joint_torques(_WALKER_JOINTS),
     obs_dim=17,
     act_dim=6,
 )
