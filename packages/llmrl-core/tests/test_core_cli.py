@@ -50,3 +50,48 @@ def test_doctor_json_reports_each_check_with_a_fix_when_missing():
 def test_unknown_command_fails_with_usage():
     out = run("no-such-command")
     assert out.returncode == 2 and "No such command" in out.stderr
+
+
+LONG_ERROR_APP = """
+import sys, typer
+from llmrl_core import CommandSpec, hookimpl
+from llmrl_core.cli import main
+from llmrl_core.errors import ConfigError
+from llmrl_core.plugins import get_plugin_manager
+
+app = typer.Typer()
+
+@app.command()
+def fail(path: str) -> None:
+    raise ConfigError(f"{path!r} is not a file; give a Python file or - to read the program from stdin")
+
+class Adds:
+    @hookimpl
+    def llmrl_commands(self):
+        yield CommandSpec(name="longerr", app="__main__:app", description="Fails.")
+
+get_plugin_manager().register(Adds(), distribution="llmrl-longerr")
+main.run()
+"""
+
+
+def test_errors_are_one_unwrapped_line_whatever_the_path_and_width(tmp_path):
+    """A long path on a narrow "terminal" (COLUMNS=40) still reads as one line when stderr is a pipe."""
+    import os
+
+    path = str(tmp_path / ("deep-" * 30) / "nope.py")
+    env = {**os.environ, "COLUMNS": "40", "TERMINAL_WIDTH": "40"}
+    out = subprocess.run([sys.executable, "-c", LONG_ERROR_APP, "longerr", "fail", path],
+                         capture_output=True, text=True, env=env, timeout=120)
+    assert out.returncode == 2
+    assert out.stderr == f"error: {path!r} is not a file; give a Python file or - to read the program from stdin\n"
+
+
+def test_usage_errors_are_not_wrapped_when_stderr_is_a_pipe():
+    import os
+
+    bad = "x" * 150
+    out = subprocess.run([*LLMRL, "plugins", f"--{bad}"], capture_output=True, text=True,
+                         env={**os.environ, "COLUMNS": "40"}, timeout=120)
+    assert out.returncode == 2
+    assert f"No such option: --{bad}" in out.stderr

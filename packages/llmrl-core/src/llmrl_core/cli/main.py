@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+import sys
 
 import typer
 
 from llmrl_core.cli.doctor import doctor
-from llmrl_core.cli.output import err_console, setup_logging
+from llmrl_core.cli.output import print_error, setup_logging
 from llmrl_core.cli.plugins_cmd import plugins
 from llmrl_core.errors import LlmrlError
 from llmrl_core.plugins import get_plugin_manager
@@ -31,6 +32,8 @@ def build_app() -> typer.Typer:
         no_args_is_help=True,
         add_completion=False,
         pretty_exceptions_enable=False,
+        # usage errors: typer's rich panel on a terminal; click's plain, unwrapped text in a pipe
+        rich_markup_mode="rich" if sys.stderr.isatty() else None,
     )
 
     @app.callback()
@@ -62,5 +65,5 @@ def run() -> None:
     try:
         app()  # standalone mode: usage errors and --help exit the way click always does
     except LlmrlError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        print_error(str(exc))
         raise SystemExit(2) from None
