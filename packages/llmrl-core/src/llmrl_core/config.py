@@ -14,7 +14,8 @@ from llmrl_core.errors import ConfigError
 M = TypeVar("M", bound=BaseModel)
 
 
-def _format_validation_error(exc: ValidationError, where: str) -> str:
+def format_validation_error(exc: ValidationError, where: str) -> str:
+    """One line naming each bad field, what is wrong, and the value given."""
     parts = []
     for err in exc.errors():
         field = ".".join(str(p) for p in err["loc"]) or "(root)"
@@ -39,7 +40,7 @@ def validate_config(model: type[M], data: dict[str, Any], *, where: str = "confi
     try:
         validated = model.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(_format_validation_error(exc, where)) from None
+        raise ConfigError(format_validation_error(exc, where)) from None
     return {name: getattr(validated, name) for name in type(validated).model_fields}
 
 
@@ -103,4 +104,4 @@ def load_config(
         return model.model_validate(data)
     except ValidationError as exc:
         where = f"config {str(path)!r}" if path else "config"
-        raise ConfigError(_format_validation_error(exc, where)) from None
+        raise ConfigError(format_validation_error(exc, where)) from None
