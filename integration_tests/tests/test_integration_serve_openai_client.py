@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -139,11 +140,14 @@ def _raw_stream_request(base_url: str, body: dict) -> socket.socket:
     return sock
 
 
-def test_a_client_leaving_mid_stream_does_not_disturb_the_others(client: openai.OpenAI, base_url: str) -> None:
-    """One client hangs up after its first event, one before any; two others stream to the end meanwhile."""
+def test_a_client_leaving_mid_stream_does_not_disturb_the_others(client: openai.OpenAI, base_url: str,
+                                                                  request_log: Path) -> None:
+    """While one request holds the model: a client hangs up while waiting (skipped, 499), another after its
+    first bytes; two more stream to the end and the holder's stream is whole."""
     body = {"model": MODEL, "prompt": "Here is a long story:", "max_tokens": 12, "temperature": 0, "stream": True}
-    early = _raw_stream_request(base_url, {**body, "user": "leaves-at-once"})
-    early.close()
+    holder = _raw_stream_request(base_url, {**body, "n": 2, "user": "holds-the-model"})
+    time.sleep(1.0)  # the holder's request is parsed and generating by now (milliseconds of work)
+    _raw_stream_request(base_url, {**body, "user": "leaves-while-waiting"}).close()
     late = _raw_stream_request(base_url, {**body, "user": "leaves-mid-stream"})
     results: dict[str, str] = {}
 
@@ -157,8 +161,16 @@ def test_a_client_leaving_mid_stream_does_not_disturb_the_others(client: openai.
     first = late.recv(4096)
     assert first.startswith(b"HTTP/1.1 200") and b"text/event-stream" in first
     late.close()
+    received = b""
+    while not received.endswith(b"\r\n0\r\n\r\n") and (more := holder.recv(65536)):  # the chunked body's end
+        received += more
+    holder.close()
     for t in others:
         t.join(600)
     plain = client.completions.create(model=MODEL, prompt="Here is a long story:", max_tokens=12, temperature=0)
     assert results == {"other-0": plain.choices[0].text, "other-1": plain.choices[0].text}
+    assert received.count(b'"finish_reason": "length"') == 2 and b"data: [DONE]" in received
+    logged = {e["request"]["user"]: e for e in _log_lines(request_log) if (e["request"] or {}).get("user")}
+    assert logged["leaves-while-waiting"]["status"] == 499 and logged["leaves-while-waiting"]["choices"] is None
+    assert logged["holds-the-model"]["status"] == 200 and logged["holds-the-model"]["disconnected"] is False
     assert httpx.get(base_url.removesuffix("/v1") + "/health", timeout=30).json()["status"] == "ok"

@@ -1,8 +1,8 @@
 """The OpenAI-compatible HTTP server over any :class:`~llmrl_core.LLMProvider` (Starlette + uvicorn).
 
-Requests run in a worker thread, one generation at a time (a lock): providers
-are not required to be thread-safe, and a local model is busy anyway. Other
-requests wait their turn on the event loop, which keeps answering.
+Requests take turns on the event loop and generate in a worker thread, one at
+a time: providers are not required to be thread-safe, and a local model is busy
+anyway. A client that hung up while waiting for its turn is skipped (499).
 Errors use OpenAI's ``{"error": {...}}`` shape: 400 for a bad request (with the
 field), 404 for an unknown model, 500 when the provider fails.
 
@@ -14,6 +14,7 @@ starts also means every failure is still an HTTP status, never a broken stream.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import logging
@@ -88,7 +89,8 @@ def max_tokens_limit(provider: LLMProvider, config: ServeConfig) -> int:
 def build_app(provider: LLMProvider, model_name: str, config: ServeConfig | None = None) -> Starlette:
     """The app: ``GET /v1/models``, ``POST /v1/completions``, ``POST /v1/chat/completions``, ``GET /health``."""
     config = config or ServeConfig()
-    lock = threading.Lock()
+    lock = threading.Lock()  # the provider's: held by the worker thread while it generates
+    turn = asyncio.Lock()  # requests wait here, on the event loop, not in the thread pool
     created = int(time.time())
     limit = max_tokens_limit(provider, config)
     request_log = RequestLog(config.request_log) if config.request_log else None
@@ -125,7 +127,7 @@ def build_app(provider: LLMProvider, model_name: str, config: ServeConfig | None
             raise _BadRequest(problem[1], param=problem[0], code="unsupported_field")
         return parsed
 
-    async def generate(req, max_tokens: int) -> list[Generation]:
+    async def generate(request: Request, req, max_tokens: int) -> list[Generation]:
         if max_tokens > limit:
             raise _BadRequest(f"max_tokens={max_tokens} is more than this server allows ({limit}, the model's "
                               "context or the --max-tokens-limit setting); ask for fewer", param="max_tokens")
@@ -134,7 +136,13 @@ def build_app(provider: LLMProvider, model_name: str, config: ServeConfig | None
         except ValueError as exc:
             raise _BadRequest(str(exc)) from None
         try:
-            return await run_in_threadpool(locked_generate, req.prompts(), params)
+            async with turn:
+                if await request.is_disconnected():
+                    raise _BadRequest("the client closed the connection before its turn; nothing was generated",
+                                      status=499)
+                return await run_in_threadpool(locked_generate, req.prompts(), params)
+        except _BadRequest:
+            raise
         except (LlmrlError, ValueError) as exc:
             raise _BadRequest(str(exc)) from None
         except Exception as exc:  # noqa: BLE001 - reported to the client, logged here
@@ -146,7 +154,7 @@ def build_app(provider: LLMProvider, model_name: str, config: ServeConfig | None
         try:
             body = await read_body(request)
             req = parse(body, model)
-            gens = await generate(req, req.requested_max_tokens(config.default_max_tokens))
+            gens = await generate(request, req, req.requested_max_tokens(config.default_max_tokens))
         except _BadRequest as exc:
             record(entry(path, started, exc.status, body, error=str(exc)))
             return _error(exc)
