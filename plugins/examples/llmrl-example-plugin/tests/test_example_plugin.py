@@ -4,12 +4,28 @@ from __future__ import annotations
 
 import pytest
 
-from llmrl_core import make_env
-from llmrl_core.testing import EnvironmentConformance
+from llmrl_core import get_sandbox, make_env
+from llmrl_core.testing import EnvironmentConformance, SandboxConformance
 
 
 class TestCorridor(EnvironmentConformance):
     env_id = "llmrl-example/Corridor-v0"
+
+
+@pytest.fixture(scope="module")
+def example_sandbox():
+    with get_sandbox("example-subprocess") as sandbox:
+        yield sandbox
+
+
+class TestExampleSandbox(SandboxConformance):
+    """The fixture pattern docs/plugin-authoring.md shows (pytest >= 9: no class-scoped instance fixture)."""
+
+    timeout_slack_s = 3.0
+
+    @pytest.fixture
+    def sandbox(self, example_sandbox):
+        return example_sandbox
 
 
 def test_walking_right_reaches_the_goal():
