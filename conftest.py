@@ -1,10 +1,12 @@
-"""Repository-wide pytest hooks: tests marked ``gpu`` skip cleanly on machines without CUDA."""
+"""Repository-wide pytest hooks: tests marked ``gpu`` skip cleanly on machines without CUDA; one Ray cluster."""
 
 from __future__ import annotations
 
 import functools
 
 import pytest
+
+from llmrl_core.testing.fixtures import ray_cluster  # noqa: F401  (a session fixture: one cluster for every test)
 
 
 @functools.cache
