@@ -17,7 +17,10 @@ EXPECTED = [x * x for x in range(8)]
 
 
 def test_local_runs_in_other_processes_and_keeps_input_order():
-    assert parallel_map(slow_square, ITEMS, backend="local", max_workers=2) == EXPECTED
+    seen = []
+    assert parallel_map(slow_square, ITEMS, backend="local", max_workers=2,
+                        on_result=lambda i, r: seen.append((i, r))) == EXPECTED
+    assert sorted(seen) == list(enumerate(EXPECTED))
     pids = parallel_map(worker_pid, range(4), backend="local", max_workers=2)
     assert os.getpid() not in pids
 
@@ -54,7 +57,9 @@ def test_auto_is_local_without_a_cluster_and_ray_with_ray_address(monkeypatch):
 def test_ray_equals_local_in_order(ray_cluster):
     local = parallel_map(slow_square, ITEMS, backend="local", max_workers=2)
     assert parallel_map(slow_square, ITEMS, backend="ray") == local == EXPECTED
-    assert parallel_map(slow_square, ITEMS, backend="ray", max_workers=1) == EXPECTED
+    seen = []
+    assert parallel_map(slow_square, ITEMS, backend="ray", max_workers=1, on_result=lambda i, r: seen.append(i)) == EXPECTED
+    assert seen == list(range(8))  # one in flight at a time: finishes in input order
     assert resolve_executor("auto") == "ray"  # Ray is initialised in this process
     assert parallel_map(lambda item: item[0] + 1, ITEMS, backend="auto") == list(range(1, 9))  # closures work on Ray
 

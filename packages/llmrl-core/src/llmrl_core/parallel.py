@@ -52,14 +52,15 @@ def _short_repr(item: Any, limit: int = 80) -> str:
 
 
 def parallel_map(fn: Callable[[T], R], items: Iterable[T], backend: Executor = "auto",
-                 max_workers: int | None = None) -> list[R]:
+                 max_workers: int | None = None, on_result: Callable[[int, R], None] | None = None) -> list[R]:
     """``[fn(item) for item in items]`` in parallel; results in input order.
 
     ``fn`` and the items are pickled to the workers: with ``local`` ``fn`` must be importable by
     name (a module-level function or a ``functools.partial`` of one); Ray also takes closures.
     ``max_workers`` caps the calls running at once (local: default the CPU count; ray: default
-    what the cluster schedules, and the size of a local cluster that this call starts). The first
-    failure stops the map and raises :class:`ParallelMapError` naming the item.
+    what the cluster schedules, and the size of a local cluster that this call starts).
+    ``on_result(index, result)`` is called in this process as each item finishes (for progress).
+    The first failure stops the map and raises :class:`ParallelMapError` naming the item.
     """
     items = list(items)
     if backend not in EXECUTORS:
@@ -70,9 +71,10 @@ def parallel_map(fn: Callable[[T], R], items: Iterable[T], backend: Executor = "
         return []
     chosen = resolve_executor(backend)
     log.debug("parallel_map: %d items on %s (max_workers=%s)", len(items), chosen, max_workers)
+    report = on_result or (lambda _i, _r: None)
     if chosen == "ray":
-        return _map_ray(fn, items, max_workers)
-    return _map_local(fn, items, max_workers)
+        return _map_ray(fn, items, max_workers, report)
+    return _map_local(fn, items, max_workers, report)
 
 
 def resolve_executor(backend: Executor = "auto") -> Literal["local", "ray"]:
@@ -85,9 +87,10 @@ def resolve_executor(backend: Executor = "auto") -> Literal["local", "ray"]:
     return "ray" if ray is not None and ray.is_initialized() else "local"
 
 
-def _map_local(fn: Callable[[T], R], items: list[T], max_workers: int | None) -> list[R]:
+def _map_local(fn: Callable[[T], R], items: list[T], max_workers: int | None,
+               report: Callable[[int, R], None]) -> list[R]:
     import multiprocessing
-    from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+    from concurrent.futures import ProcessPoolExecutor, as_completed
     from concurrent.futures.process import BrokenProcessPool
 
     try:
@@ -98,16 +101,18 @@ def _map_local(fn: Callable[[T], R], items: list[T], max_workers: int | None) ->
     workers = min(max_workers or os.cpu_count() or 1, len(items))
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
     try:
-        futures = [pool.submit(fn, item) for item in items]
-        done, _ = wait(futures, return_when=FIRST_EXCEPTION)
-        failed = [i for i, f in enumerate(futures) if f in done and f.exception() is not None]
-        if failed:
-            i = failed[0]
-            cause = futures[i].exception()
-            note = (" (a worker process died; the item that killed it is one of those running at the time)"
-                    if isinstance(cause, BrokenProcessPool) else "")
-            raise ParallelMapError(i, items[i], "local", cause, note) from cause
-        return [f.result() for f in futures]
+        futures = {pool.submit(fn, item): i for i, item in enumerate(items)}
+        results: list[Any] = [None] * len(items)
+        for future in as_completed(futures):
+            i = futures[future]
+            cause = future.exception()
+            if cause is not None:
+                note = (" (a worker process died; the item that killed it is one of those running at the time)"
+                        if isinstance(cause, BrokenProcessPool) else "")
+                raise ParallelMapError(i, items[i], "local", cause, note) from cause
+            results[i] = future.result()
+            report(i, results[i])
+        return results
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 
@@ -116,7 +121,8 @@ def _call(fn: Callable[[T], R], item: T) -> R:
     return fn(item)
 
 
-def _map_ray(fn: Callable[[T], R], items: list[T], max_workers: int | None) -> list[R]:
+def _map_ray(fn: Callable[[T], R], items: list[T], max_workers: int | None,
+             report: Callable[[int, R], None]) -> list[R]:
     ray = _ray(max_workers)
     remote_call = ray.remote(_call)
     fn_ref = ray.put(fn)
@@ -137,6 +143,7 @@ def _map_ray(fn: Callable[[T], R], items: list[T], max_workers: int | None) -> l
                 except ray.exceptions.RayError as exc:
                     cause = getattr(exc, "cause", None) or exc  # a RayTaskError carries the worker's exception
                     raise ParallelMapError(i, items[i], "ray", cause) from exc
+                report(i, results[i])
     finally:
         for ref in pending:
             ray.cancel(ref, force=False)

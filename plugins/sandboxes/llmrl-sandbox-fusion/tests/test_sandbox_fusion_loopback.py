@@ -5,9 +5,6 @@ from __future__ import annotations
 import http.client
 import json
 import re
-import signal
-import subprocess
-import sys
 import time
 
 import pytest
@@ -15,26 +12,15 @@ import pytest
 from llmrl_core import ConfigError, get_sandbox
 from llmrl_core.testing import HostileProgramSuite, SandboxConformance
 from llmrl_core.testing.hostile import descendants
+from llmrl_sandbox_fusion.spawn import start_server, stop_server
 
 
 @pytest.fixture(scope="module")
 def server_url():
     """`llmrl sandbox serve --port 0` in a subprocess; its first stdout line names the URL."""
-    cmd = [sys.executable, "-c", "from llmrl_core.cli.main import run; run()", "sandbox", "serve",
-           "--port", "0", "--max-body-bytes", "1000000", "-o", "workers=2"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    line = proc.stdout.readline()
-    if "serving" not in line:
-        proc.kill()
-        pytest.fail(f"llmrl sandbox serve did not start: {line!r} {proc.stderr.read()[-2000:]}")
-    url = line.split(" at ")[1].split()[0]
+    proc, url = start_server("workers=2", extra_args=("--max-body-bytes", "1000000"))
     yield url
-    proc.send_signal(signal.SIGINT)
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    stop_server(proc)
 
 
 @pytest.fixture(scope="module")

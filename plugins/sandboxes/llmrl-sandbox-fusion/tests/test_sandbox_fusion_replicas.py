@@ -3,8 +3,6 @@ when one replica is killed while 200 executions are in flight."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -13,38 +11,18 @@ import pytest
 
 from llmrl_core import get_sandbox
 from llmrl_core.testing.hostile import descendants
+from llmrl_sandbox_fusion.spawn import start_server, stop_server
 
 # No preloaded modules: a replica is up in ~3 s instead of ~15 s on a busy 2-core machine.
-SERVE = [sys.executable, "-c", "from llmrl_core.cli.main import run; run()", "sandbox", "serve", "--port", "0",
-         "-o", "workers=2", "-o", "preload=[]", "-o", "light_preload=null"]
-
-
-def start_replica() -> tuple[subprocess.Popen, str]:
-    """`llmrl sandbox serve --port 0` in a subprocess; its first stdout line names the URL."""
-    proc = subprocess.Popen(SERVE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    line = proc.stdout.readline()
-    if "serving" not in line:
-        proc.kill()
-        pytest.fail(f"llmrl sandbox serve did not start: {line!r}")
-    return proc, line.split(" at ")[1].split()[0]
-
-
-def stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+REPLICA = ("workers=2", "preload=[]", "light_preload=null")
 
 
 @pytest.fixture
 def replicas():
-    started = [start_replica(), start_replica()]
+    started = [start_server(*REPLICA), start_server(*REPLICA)]
     yield started
     for proc, _ in started:
-        if proc.poll() is None:
-            stop(proc)
+        stop_server(proc)
 
 
 def program(i: int) -> str:
@@ -87,7 +65,7 @@ def test_killing_a_replica_mid_batch_loses_and_doubles_nothing(replicas) -> None
         assert not any(Path(f"/proc/{pid}").exists() for pid in workers), "the dead replica's workers live on"
 
         # With the only live replica gone as well, an execution ends in one clear sandbox_error.
-        stop(replicas[1][0])
+        stop_server(replicas[1][0])
         result = sb.run("print(1)")
         assert result.status == "sandbox_error" and "no endpoint answered after 3 sends" in result.stderr
         assert victim_url in result.stderr and survivor_url in result.stderr
