@@ -167,7 +167,7 @@ class FusionSandbox(Sandbox):
             reasons.append(reason)
         hint = (" Is a server running there? Start one with: llmrl sandbox serve --port PORT"
                 if any("connect" in r for r in reasons) else "")
-        return self._fail(cause, f"no endpoint answered after {len(reasons)} sends ({'; '.join(reasons)}).{hint}",
+        return self._fail(cause, f"no endpoint answered after {len(reasons)} send{'s' if len(reasons) > 1 else ''} ({'; '.join(reasons)}).{hint}",
                           start)
 
     def _result(self, ep: Endpoint, status: int, payload: bytes, start: float) -> ExecResult:
