@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pickle
 import sys
 
 import pytest
@@ -32,6 +33,8 @@ def test_local_failure_names_the_item_and_the_original_error():
     err = info.value
     assert (err.index, err.item, err.cause_type) == (3, (-7, 0.0), "ValueError")
     assert "item 3 ((-7, 0.0))" in str(err) and "ValueError: negative input -7" in str(err)
+    copy = pickle.loads(pickle.dumps(err))  # intact across processes (a map inside another map's worker)
+    assert (str(copy), copy.index, copy.item, copy.cause_type) == (str(err), 3, (-7, 0.0), "ValueError")
 
 
 def test_local_refuses_a_function_a_worker_cannot_import():

@@ -45,6 +45,18 @@ class ParallelMapError(LlmrlError):
         super().__init__(f"parallel_map ({backend}): item {index} ({_short_repr(item)}) failed with "
                          f"{self.cause_type}: {self.cause_message}{note}")
 
+    def __reduce__(self) -> tuple:
+        # Crosses process boundaries intact (a parallel_map inside a worker of another one).
+        return _rebuild_error, (str(self), self.index, self.item, self.backend, self.cause_type, self.cause_message)
+
+
+def _rebuild_error(message: str, index: int, item: Any, backend: str, cause_type: str,
+                   cause_message: str) -> ParallelMapError:
+    err = ParallelMapError.__new__(ParallelMapError)
+    LlmrlError.__init__(err, message)
+    err.index, err.item, err.backend, err.cause_type, err.cause_message = index, item, backend, cause_type, cause_message
+    return err
+
 
 def _short_repr(item: Any, limit: int = 80) -> str:
     text = repr(item)
