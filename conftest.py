@@ -1,5 +1,6 @@
-"""Repository-wide pytest hooks: tests marked ``gpu`` skip cleanly on machines without CUDA, and
-``run_doc_snippet`` runs a code block of a docs page exactly as a reader would paste it."""
+"""Repository-wide pytest hooks: tests marked ``gpu`` skip cleanly on machines without CUDA,
+``run_doc_snippet`` runs a code block of a docs page exactly as a reader would paste it, and one
+Ray cluster serves every test that needs one."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from llmrl_core.testing.fixtures import ray_cluster  # noqa: F401  (a session fixture: one cluster for every test)
 
 DOCS = Path(__file__).resolve().parent / "docs"
 # A runnable block on a docs page: an HTML comment (invisible on the site) right before the fence.

@@ -39,6 +39,19 @@ class ProvidesEcho:
         yield ProviderSpec(name="echo", factory=f"{__name__}:EchoProvider", config=EchoConfig, description="echo")
 
 
+class EchoFromModel:
+    """A factory whose only parameter is ``config``: it receives the validated model itself."""
+
+    def __init__(self, config: EchoConfig):
+        self.config = config
+
+
+class ProvidesEchoFromModel:
+    @hookimpl
+    def llmrl_providers(self):
+        yield ProviderSpec(name="echo-model", factory=f"{__name__}:EchoFromModel", config=EchoConfig, description="e")
+
+
 class ProvidesEchoToo:
     @hookimpl
     def llmrl_providers(self):
@@ -77,6 +90,14 @@ def test_factory_gets_validated_config(pm):
     provider = get_provider("echo", pm=pm, times="3")
     assert isinstance(provider, EchoProvider)
     assert (provider.prefix, provider.times) == (">", 3)
+
+
+def test_factory_with_a_config_parameter_gets_the_validated_model(pm):
+    pm.register(ProvidesEchoFromModel(), distribution="llmrl-echo")
+    provider = get_provider("echo-model", pm=pm, times="3")
+    assert provider.config == EchoConfig(prefix=">", times=3)
+    with pytest.raises(ConfigError, match=r"times: .*integer"):
+        get_provider("echo-model", pm=pm, times="many")
 
 
 def test_bad_config_names_the_field(pm):

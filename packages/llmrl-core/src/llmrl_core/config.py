@@ -30,6 +30,12 @@ def validate_config(model: type[M], data: dict[str, Any], *, where: str = "confi
 
     Unknown keys are an error (a typo must not be silently ignored).
     """
+    validated = validate_config_model(model, data, where=where)
+    return {name: getattr(validated, name) for name in type(validated).model_fields}
+
+
+def validate_config_model(model: type[M], data: dict[str, Any], *, where: str = "config") -> M:
+    """Validate ``data`` against ``model`` (unknown keys are an error); return the model."""
     unknown = sorted(set(data) - set(model.model_fields))
     if unknown:
         raise ConfigError(
@@ -38,10 +44,9 @@ def validate_config(model: type[M], data: dict[str, Any], *, where: str = "confi
             + f"; valid fields: {', '.join(model.model_fields)}"
         )
     try:
-        validated = model.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(format_validation_error(exc, where)) from None
-    return {name: getattr(validated, name) for name in type(validated).model_fields}
 
 
 def read_config_file(path: str | Path) -> dict[str, Any]:

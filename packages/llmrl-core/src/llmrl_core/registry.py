@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from llmrl_core.config import validate_config
+from llmrl_core.config import validate_config_model
 from llmrl_core.errors import ComponentUnavailableError, UnknownComponentError
 from llmrl_core.plugins import Component, PluginManager, get_plugin_manager
 from llmrl_core.specs import ComponentKind, EnvironmentSpec
@@ -70,7 +70,7 @@ def _component(kind: ComponentKind, name: str, pm: PluginManager | None) -> Comp
 def _build(kind: ComponentKind, name: str, config: dict[str, Any], pm: PluginManager | None) -> Any:
     comp = _component(kind, name, pm)
     spec = comp.spec
-    kwargs = validate_config(spec.config, config, where=f"{kind} {name!r}") if spec.config else config
+    validated = validate_config_model(spec.config, config, where=f"{kind} {name!r}") if spec.config else None
     try:
         factory = spec.load()
     except ImportError as exc:
@@ -78,7 +78,23 @@ def _build(kind: ComponentKind, name: str, config: dict[str, Any], pm: PluginMan
             f"{kind} {name!r} (from {comp.distribution}) cannot be imported: {exc}. "
             f"Reinstall it with: pip install --force-reinstall {comp.distribution}"
         ) from exc
-    return factory(**kwargs)
+    if validated is None:
+        return factory(**config)
+    if _takes_config_model(factory):
+        return factory(validated)  # validated once, here; the factory does not validate again
+    return factory(**{field: getattr(validated, field) for field in type(validated).model_fields})
+
+
+def _takes_config_model(factory: Any) -> bool:
+    """A factory whose only parameter is ``config`` receives the validated model; others get its fields."""
+    import inspect
+
+    try:
+        params = list(inspect.signature(factory).parameters.values())
+    except (TypeError, ValueError):
+        return False
+    return (len(params) == 1 and params[0].name == "config"
+            and params[0].kind in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD))
 
 
 def get_provider(name: str, *, pm: PluginManager | None = None, **config: Any) -> LLMProvider:

@@ -21,6 +21,7 @@ _SUITES = {
     "SandboxConformance": "llmrl_core.testing.sandboxes",
     "HostileProgramSuite": "llmrl_core.testing.hostile",
     "fresh_plugin_manager": "llmrl_core.testing.fixtures",
+    "ray_cluster": "llmrl_core.testing.fixtures",
 }
 
 __all__ = sorted(_SUITES)
