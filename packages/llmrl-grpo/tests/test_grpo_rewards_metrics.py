@@ -69,20 +69,75 @@ def test_accuracy_reward_compares_values_and_counts_unparseable() -> None:
     answers = ["12", "12", "0.5", "12", "12", "12"]
     assert acc(prompts=None, completions=completions, answer=answers) == [1.0, 1.0, 1.0, 0.0, 0.0, 1.0]
     assert acc.unparseable == 1
+    assert acc.last_batch["judges"] == ["math_verify"] * 4 + ["unreadable", "math_verify"]
     assert acc(completions=["\\boxed{3}"], answer=["not math at all \\"]) == [0.0]
     with pytest.raises(KeyError, match="answer"):
         acc(completions=["1"], solution=["1"])
 
 
+def test_sympy_judge_decides_what_math_verify_does_not_find_right() -> None:
+    logged: dict[str, float] = {}
+    acc = AccuracyReward()
+    completions = [
+        "So x = 3.5, and the answer is \\boxed{3. 5}.",  # math-verify reads "3." ; the judge reads the box
+        "It is about \\boxed{0.33333}.",  # within the judge's 1e-4 relative tolerance of 1/3
+        "Thus \\boxed{7}. Wait, 8.",  # the judge reads the last sentence *with* a box: 7
+        "\\boxed{12}",
+        "no answer here",
+    ]
+    answers = ["3.5", "1/3", "8", "12", "4"]
+    scores = acc(completions=completions, answer=answers, log_metric=lambda k, v: logged.__setitem__(k, v))
+    assert scores == [1.0, 1.0, 0.0, 1.0, 0.0]
+    assert acc.last_batch["judges"] == ["sympy", "sympy", "sympy", "math_verify", "unreadable"]
+    assert logged == {"judge/math_verify": 0.2, "judge/sympy": 0.6, "judge/unreadable": 0.2, "judge/sympy_right": 0.4}
+    assert acc.decided == {"math_verify": 1, "sympy": 3, "unreadable": 1}
+    alone = AccuracyReward(sympy_judge=False)
+    assert alone(completions=completions[:2], answer=answers[:2]) == [0.0, 0.0]
+
+
+def test_sympy_judge_reads_the_box_of_the_last_sentence_with_one() -> None:
+    from llmrl_grpo.judge import last_boxed, last_boxed_sentence, sympy_judge
+
+    text = "First \\boxed{1}. So 2 + 2 = 4. The answer is \\boxed{\\frac{1}{2}}. Done."
+    assert last_boxed_sentence(text) == "The answer is \\boxed{\\frac{1}{2}}."
+    assert last_boxed("\\boxed{\\frac{a}{b}} and \\boxed 5.") == "5"
+    assert sympy_judge("\\boxed{2\\sqrt{3}}", "\\sqrt{12}") is True
+    assert sympy_judge("\\boxed{50\\%}", "0.5") is True
+    assert sympy_judge("\\boxed{7}", "8") is False
+    assert sympy_judge("no box at all: 8", "8") is None
+    assert sympy_judge("\\boxed{__import__('os').system('true')}", "1") in (False, None)  # parsed by a grammar, never run
+
+
 def test_language_reward_penalises_cjk_share_for_english() -> None:
-    lang = LanguageReward("en", coef=0.1)
+    lang = LanguageReward("en", coef=0.1)  # MAYE: the share of CJK characters
     assert lang(completions=["The answer is 4."]) == [0.0]
     mixed = "答案是 4"  # 3 CJK characters out of 4 non-space
     assert lang(completions=[mixed])[0] == pytest.approx(-0.1 * 3 / 4)
-    zh = LanguageReward("zh")
-    assert zh(completions=["答案是四"]) == [0.0] and zh(completions=["abcd"])[0] == pytest.approx(-0.1)
+    assert lang(completions=["So the area is 12π, c'est ça, площадь"]) == [0.0]  # Greek, accents, Cyrillic: not CJK
+    assert lang(completions=["答案，4"])[0] == pytest.approx(-0.1 * 3 / 4)  # CJK punctuation counts
+    with pytest.raises(ValueError, match="foreign"):
+        LanguageReward("zh")  # a CJK target under the CJK penalty would penalise itself
     with pytest.raises(ValueError, match="unknown language"):
         LanguageReward("klingon")
+
+
+def test_language_reward_foreign_scope_penalises_every_other_script() -> None:
+    broad = LanguageReward("en", coef=0.1, scope="foreign")
+    assert broad(completions=["12π"])[0] == pytest.approx(-0.1 / 3)
+    assert broad(completions=["答案是 4"])[0] == pytest.approx(-0.1 * 3 / 4)
+    zh = LanguageReward("zh", scope="foreign")
+    assert zh(completions=["答案是四"]) == [0.0] and zh(completions=["abcd"])[0] == pytest.approx(-0.1)
+
+
+def test_reward_config_rejects_a_language_its_scope_would_penalise() -> None:
+    from llmrl_core.config import load_config
+    from llmrl_core.errors import ConfigError
+    from llmrl_grpo.config import TrainConfig
+
+    with pytest.raises(ConfigError, match="language_scope"):
+        load_config(TrainConfig, overrides=["rewards.language=zh"])
+    cfg = load_config(TrainConfig, overrides=["rewards.language=zh", "rewards.language_scope=foreign"])
+    assert cfg.rewards.language_scope == "foreign"
 
 
 def test_truncation_penalty_needs_the_limit_without_eos() -> None:

@@ -23,9 +23,26 @@ class RewardConfig(BaseModel):
 
     accuracy_weight: float = 1.0
     language: str | None = Field("en", description="Target language of the language penalty; null turns it off.")
-    language_coef: float = Field(0.1, ge=0.0, description="Penalty per unit share of off-language characters.")
+    language_coef: float = Field(0.1, ge=0.0, description="Penalty per unit share of penalised characters.")
+    language_scope: Literal["cjk", "foreign"] = Field(
+        "cjk", description="Characters the language penalty counts: cjk (MAYE: CJK characters) or foreign (any "
+        "script other than the target language's, so an English answer's π counts too).")
+    sympy_judge: bool = Field(
+        True, description="Accuracy: when math-verify does not find an answer right, ask MAYE's sympy judge about "
+        "the boxed answer of the last sentence with 'boxed' (false: math-verify alone).")
     truncation_penalty: float | None = Field(-0.1, description="Reward of a response cut at the token limit; null: off.")
     format_weight: float = Field(0.0, ge=0.0, description="Weight of MAYE's <think> format reward; 0 (the default) turns it off.")
+
+    @model_validator(mode="after")
+    def _check_language(self) -> RewardConfig:
+        from llmrl_grpo.rewards import LANGUAGE_SCRIPTS
+
+        if self.language is not None:
+            if self.language not in LANGUAGE_SCRIPTS:
+                raise ValueError(f"unknown language {self.language!r}; known: {', '.join(sorted(LANGUAGE_SCRIPTS))}")
+            if self.language_scope == "cjk" and LANGUAGE_SCRIPTS[self.language] == "cjk":
+                raise ValueError(f"language_scope 'cjk' would penalise {self.language!r} itself; use language_scope=foreign")
+        return self
 
 
 class EvalConfig(BaseModel):

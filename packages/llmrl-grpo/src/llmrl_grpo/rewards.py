@@ -1,8 +1,9 @@
 """Rule-based rewards as TRL reward functions: ``f(prompts, completions, **columns) -> list[float]``.
 
 They work in any TRL script (``GRPOTrainer(reward_funcs=[AccuracyReward(), ...])``). Completions
-may be plain strings or chat messages. MAYE's rewards: accuracy (+1 / 0, math-verify), a
-language penalty (−0.1 × share of off-language characters), a penalty for truncated
+may be plain strings or chat messages. MAYE's rewards: accuracy (+1 / 0: math-verify, then a
+sympy judge on the last sentence with ``\\boxed``), a language penalty (−0.1 × share of CJK
+characters; the broader "any other script" form is an option), a penalty for truncated
 responses; a format reward exists but is off by default (MAYE drops it).
 """
 
@@ -12,7 +13,7 @@ import logging
 import re
 import threading
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 log = logging.getLogger(__name__)
 
@@ -55,42 +56,70 @@ def parse_reference(reference: str) -> list:
     return parsed or parse_answer(ref)
 
 
-class AccuracyReward:
-    """+1 when the final answer equals the reference (math-verify), else 0.
+JUDGES = ("math_verify", "sympy", "unreadable")
+"""Who decided an accuracy score: math-verify, the sympy judge, or neither could read the answer."""
 
-    Answers math-verify cannot parse score 0 and are counted in ``unparseable``; references it
-    cannot parse in ``bad_references``. The reference comes from the dataset column ``answer``.
+
+class AccuracyReward:
+    """+1 when the final answer equals the reference, else 0: MAYE's two judges in turn.
+
+    math-verify reads the whole response (``\\boxed{}`` first, else the last expression); when it
+    does not find the answer right, the sympy judge (:func:`llmrl_grpo.judge.sympy_judge`) reads
+    the boxed answer of the last sentence with "boxed". Each score records which judge decided
+    (``JUDGES``): per batch through TRL's ``log_metric`` (``judge/<name>`` shares and
+    ``judge/sympy_right``, the answers only the sympy judge found right), in total in ``decided``.
+    Answers neither judge can read score 0 and are counted in ``unparseable``; references neither
+    can read in ``bad_references``. The reference comes from the dataset column ``answer``.
     """
 
     __name__ = "accuracy"
 
-    def __init__(self, answer_column: str = "answer") -> None:
+    def __init__(self, answer_column: str = "answer", sympy_judge: bool = True) -> None:
         self.answer_column = answer_column
+        self.use_sympy = sympy_judge
         self.unparseable = 0
         self.bad_references = 0
+        self.decided = dict.fromkeys(JUDGES, 0)
         self._gold_cache: dict[str, list] = {}
-        self.last_batch: dict[str, list] = {"texts": [], "scores": [], "ids": []}
-        """The latest call's responses, scores and example ids (for per-step metrics)."""
+        self.last_batch: dict[str, list] = {"texts": [], "scores": [], "ids": [], "judges": []}
+        """The latest call's responses, scores, example ids and deciding judges (for per-step metrics)."""
 
-    def score(self, text: str, reference: str) -> float:
+    def judge(self, text: str, reference: str) -> tuple[float, str]:
+        """The score of ``text`` (1.0 or 0.0) and the judge that decided it (one of ``JUDGES``)."""
         from math_verify import verify
+
+        from llmrl_grpo.judge import sympy_judge
 
         gold = self._gold_cache.get(reference)
         if gold is None:
             gold = self._gold_cache[reference] = parse_reference(reference)
-        if not gold:
+        verdict: bool | None = None  # math-verify's: None when it cannot read one side
+        answer = parse_answer(text) if gold else []
+        if answer:
+            try:
+                verdict = bool(verify(gold, answer, timeout_seconds=_timeout()))
+            except Exception as exc:  # noqa: BLE001 - a verifier crash is an unread answer, not a crashed run
+                log.debug("math-verify failed comparing %r with %r: %s", text[-80:], reference, exc)
+        if verdict:
+            return self._decided(1.0, "math_verify")
+        second = sympy_judge(text, str(reference)) if self.use_sympy else None
+        if second is not None:
+            return self._decided(float(second), "sympy")
+        if verdict is False:
+            return self._decided(0.0, "math_verify")
+        if gold:
+            self.unparseable += 1
+        else:
             self.bad_references += 1
-            return 0.0
-        answer = parse_answer(text)
-        if not answer:
-            self.unparseable += 1
-            return 0.0
-        try:
-            return 1.0 if verify(gold, answer, timeout_seconds=_timeout()) else 0.0
-        except Exception as exc:  # noqa: BLE001
-            log.debug("math-verify failed comparing %r with %r: %s", text[-80:], reference, exc)
-            self.unparseable += 1
-            return 0.0
+        return self._decided(0.0, "unreadable")
+
+    def _decided(self, score: float, judge: str) -> tuple[float, str]:
+        self.decided[judge] += 1
+        return score, judge
+
+    def score(self, text: str, reference: str) -> float:
+        """The score alone (see :meth:`judge`)."""
+        return self.judge(text, reference)[0]
 
     def __call__(self, prompts: Sequence[Any] | None = None, completions: Sequence[Any] = (), **columns: Any) -> list[float]:
         references = columns.get(self.answer_column)
@@ -100,15 +129,28 @@ class AccuracyReward:
                 f"got columns {sorted(columns)}"
             )
         texts = [completion_text(c) for c in completions]
-        scores = [self.score(t, str(r)) for t, r in zip(texts, references, strict=True)]
-        self.last_batch = {"texts": texts, "scores": scores, "ids": list(columns.get("id") or [])}
+        judged = [self.judge(t, str(r)) for t, r in zip(texts, references, strict=True)]
+        scores, judges = [s for s, _ in judged], [j for _, j in judged]
+        self.last_batch = {"texts": texts, "scores": scores, "ids": list(columns.get("id") or []), "judges": judges}
+        log_metric = columns.get("log_metric")
+        if log_metric is not None and judged:
+            for name, value in judge_shares(judged).items():
+                log_metric(name, value)
         return scores
+
+
+def judge_shares(judged: Sequence[tuple[float, str]]) -> dict[str, float]:
+    """Per batch: the share of scores each judge decided, and ``judge/sympy_right`` (right by sympy only)."""
+    n = len(judged)
+    shares = {f"judge/{name}": sum(j == name for _, j in judged) / n for name in JUDGES}
+    shares["judge/sympy_right"] = sum(s == 1.0 and j == "sympy" for s, j in judged) / n
+    return shares
 
 
 # Unicode ranges of scripts; a language's characters are its script's.
 SCRIPTS: dict[str, str] = {
     "latin": r"A-Za-z\u00C0-\u024F",
-    "cjk": r"\u3040-\u30FF\u3400-\u4DBF\u4E00-\u9FFF\uAC00-\uD7AF\uF900-\uFAFF\uFF66-\uFF9F",
+    "cjk": r"\u3000-\u303F\u3040-\u30FF\u3400-\u4DBF\u4E00-\u9FFF\uAC00-\uD7AF\uF900-\uFAFF\uFF00-\uFFEF",
     "cyrillic": r"\u0400-\u04FF",
     "arabic": r"\u0600-\u06FF",
     "greek": r"\u0370-\u03FF",
@@ -121,28 +163,40 @@ LANGUAGE_SCRIPTS: dict[str, str] = {
 }
 
 
-class LanguageReward:
-    """−``coef`` × the share of characters written in another script than the target language's.
+LanguageScope = Literal["cjk", "foreign"]
 
-    MAYE penalises the share of CJK characters (an English target); with ``language="zh"`` the
-    penalty falls on Latin, Cyrillic, ... characters instead. Whitespace is not counted.
+
+class LanguageReward:
+    """−``coef`` × the share of penalised characters among a response's non-space characters.
+
+    ``scope="cjk"`` (MAYE, the default): CJK characters are penalised (kana, hangul and CJK
+    ideographs), so "12π" or "café" cost nothing. ``scope="foreign"``: every character written in
+    another script than ``language``'s (Latin for "en", CJK for "zh", ...), so with an English
+    target a Greek π is penalised too.
     """
 
     __name__ = "language"
 
-    def __init__(self, language: str = "en", coef: float = 0.1) -> None:
+    def __init__(self, language: str = "en", coef: float = 0.1, scope: LanguageScope = "cjk") -> None:
         if language not in LANGUAGE_SCRIPTS:
             raise ValueError(f"unknown language {language!r}; known: {', '.join(sorted(LANGUAGE_SCRIPTS))}")
-        self.language, self.coef = language, coef
         own = LANGUAGE_SCRIPTS[language]
-        foreign = "".join(r for name, r in SCRIPTS.items() if name != own)
-        self._foreign = re.compile(f"[{foreign}]")
+        if scope == "cjk" and own == "cjk":
+            raise ValueError(
+                f"the language penalty's scope 'cjk' penalises CJK characters, the script of {language!r} itself; "
+                "use scope 'foreign' (rewards.language_scope=foreign) to penalise other scripts instead"
+            )
+        if scope not in ("cjk", "foreign"):
+            raise ValueError(f"unknown language penalty scope {scope!r}; use 'cjk' (MAYE) or 'foreign'")
+        self.language, self.coef, self.scope = language, coef, scope
+        penalised = SCRIPTS["cjk"] if scope == "cjk" else "".join(r for name, r in SCRIPTS.items() if name != own)
+        self._penalised = re.compile(f"[{penalised}]")
 
     def score(self, text: str) -> float:
         chars = re.sub(r"\s", "", text)
         if not chars:
             return 0.0
-        return -self.coef * len(self._foreign.findall(chars)) / len(chars)
+        return -self.coef * len(self._penalised.findall(chars)) / len(chars)
 
     def __call__(self, prompts: Sequence[Any] | None = None, completions: Sequence[Any] = (), **columns: Any) -> list[float]:
         return [self.score(completion_text(c)) for c in completions]

@@ -78,10 +78,10 @@ def build_reward_funcs(cfg: TrainConfig, tokenizer: Any) -> tuple[list[Any], lis
     """The configured reward components and their weights (accuracy first)."""
     from llmrl_grpo.rewards import AccuracyReward, FormatReward, LanguageReward, TruncationPenalty
 
-    funcs: list[Any] = [AccuracyReward()]
+    funcs: list[Any] = [AccuracyReward(sympy_judge=cfg.rewards.sympy_judge)]
     weights = [cfg.rewards.accuracy_weight]
     if cfg.rewards.language:
-        funcs.append(LanguageReward(cfg.rewards.language, cfg.rewards.language_coef))
+        funcs.append(LanguageReward(cfg.rewards.language, cfg.rewards.language_coef, cfg.rewards.language_scope))
         weights.append(1.0)
     if cfg.rewards.truncation_penalty is not None:
         funcs.append(TruncationPenalty(cfg.max_completion_length, tokenizer.eos_token_id, cfg.rewards.truncation_penalty))

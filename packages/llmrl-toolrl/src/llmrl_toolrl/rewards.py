@@ -30,7 +30,7 @@ class ToolReward:
     def __init__(self, exec_penalty: float | None = None, answer_column: str = "answer") -> None:
         self.exec_penalty = exec_penalty
         self.answer_column = answer_column
-        self._accuracy = AccuracyReward(answer_column)
+        self._accuracy = AccuracyReward(answer_column, sympy_judge=False)  # ToRL: math-verify alone
         self.last_batch: dict[str, list] = {"texts": [], "scores": [], "ids": []}
         """Latest batch: texts, accuracy scores (+1 / −1, without the penalty) and example ids."""
 
