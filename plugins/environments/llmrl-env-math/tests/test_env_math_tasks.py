@@ -37,6 +37,16 @@ class TestMMMathConformance(TaskConformance):
     task_config = {"path": str(DATA / "mm_math_sample.parquet")}
 
 
+class TestGeometry3KConformance(TaskConformance):
+    task_name = "geometry3k"
+    task_config = {"path": str(DATA / "geometry3k_sample.jsonl"), "test_fraction": 0.25}
+
+
+class TestDotsConformance(TaskConformance):
+    task_name = "dots"
+    task_config = {"train_size": 12, "test_size": 4, "image_size": 56, "dot_radius": 3}
+
+
 def test_test_questions_never_appear_in_train() -> None:
     task = get_task("arithmetic", max_value=20, train_size=300, test_size=60, seed=3)
     train = {e.prompt for e in task.dataset("train")}
@@ -86,11 +96,79 @@ def test_math_answer_from_boxed_solution() -> None:
     assert task.score("It is $\\boxed{1}$", first.reference) == 1.0  # 2/2 = 1, compared by value
 
 
-def test_mm_math_keeps_the_image_path() -> None:
+def test_mm_math_rows_name_image_files_that_load() -> None:
+    from llmrl_env_math.images import open_image
+
     task = get_task("mm_math", path=str(DATA / "mm_math_sample.parquet"))
     example = (task.dataset("train") + task.dataset("test"))[0]
     assert example.metadata["image"] == str(DATA / "images" / f"{example.id.rsplit('-', 1)[-1]}.png")
     assert "<image>" in example.prompt and task.skipped == 1
+    picture = open_image(example.metadata["image"])
+    assert picture.size == (56, 56) and picture.mode == "RGB"
+
+
+def test_geometry3k_hub_rows_take_problem_and_their_one_image() -> None:
+    task = get_task("geometry3k", path=str(DATA / "geometry3k_sample.jsonl"), test_path=str(DATA / "geometry3k_sample.jsonl"))
+    first = task.dataset("train")[0]
+    assert first.prompt.startswith("<image>The legs") and first.reference == "5"
+    assert first.metadata["image"] == str(DATA / "images" / "g0.png")
+
+
+def test_image_bytes_from_parquet_decode_and_a_missing_file_names_the_row(tmp_path) -> None:
+    import io
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    png = io.BytesIO()
+    from PIL import Image
+
+    Image.new("RGB", (30, 20), "red").save(png, format="PNG")
+    rows = [{"id": f"r{i}", "question": "<image>What colour?", "answer": str(i),
+             "image": {"bytes": png.getvalue(), "path": None}} for i in range(4)]
+    pq.write_table(pa.Table.from_pylist(rows), tmp_path / "rows.parquet")
+    task = get_task("mm_math", path=str(tmp_path / "rows.parquet"), test_fraction=0.25)
+    assert task.dataset("train")[0].metadata["image"].size == (30, 20)  # decoded from the row's bytes
+
+    (tmp_path / "missing.jsonl").write_text('{"id": "m7", "question": "<image>?", "answer": "1", "image": "pics/none.png"}\n')
+    with pytest.raises(ConfigError, match=r"row 'm7'.*pics/none.png.*does not exist"):
+        get_task("mm_math", path=str(tmp_path / "missing.jsonl"), test_path=str(tmp_path / "missing.jsonl"))
+    (tmp_path / "two.jsonl").write_text('{"id": "t", "question": "?", "answer": "1", "images": ["a.png", "b.png"]}\n')
+    with pytest.raises(ConfigError, match="2 images"):
+        get_task("geometry3k", path=str(tmp_path / "two.jsonl"), test_path=str(tmp_path / "two.jsonl"))
+
+
+def test_dots_pictures_show_the_answer() -> None:
+    task = get_task("dots", train_size=6, test_size=3, image_size=56, dot_radius=3, min_dots=1, max_dots=6, seed=2)
+    for example in task.dataset("train") + task.dataset("test"):
+        picture = example.metadata["image"]
+        assert picture.size == (56, 56) and example.prompt.startswith("<image>")
+        dark = {(x, y) for x in range(56) for y in range(56) if sum(picture.getpixel((x, y))) < 300}
+        assert _blobs(dark) == int(example.reference)  # count the drawn dots back from the pixels
+    again = get_task("dots", train_size=6, test_size=3, image_size=56, dot_radius=3, min_dots=1, max_dots=6, seed=2)
+    assert again.dataset("test")[0].metadata["image"].tobytes() == task.dataset("test")[0].metadata["image"].tobytes()
+    with pytest.raises(ConfigError, match="do not fit"):
+        get_task("dots", max_dots=40, min_dots=40, image_size=28, dot_radius=5)
+    with pytest.raises(ConfigError, match="min_dots"):
+        get_task("dots", min_dots=5, max_dots=2)
+
+
+def _blobs(pixels: set[tuple[int, int]]) -> int:
+    """Connected groups of pixels (4-neighbourhood)."""
+    seen: set[tuple[int, int]] = set()
+    count = 0
+    for start in pixels:
+        if start in seen:
+            continue
+        count += 1
+        stack = [start]
+        while stack:
+            x, y = stack.pop()
+            if (x, y) in seen or (x, y) not in pixels:
+                continue
+            seen.add((x, y))
+            stack += [(x + 1, y), (x - 1, y), (x, y + 1), (x, y - 1)]
+    return count
 
 
 def test_missing_file_and_unknown_format_are_clear() -> None:

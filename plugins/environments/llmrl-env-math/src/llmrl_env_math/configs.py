@@ -36,6 +36,26 @@ class ArithmeticConfig(BaseModel):
         return self
 
 
+class DotsConfig(BaseModel):
+    """Knobs of the "how many dots?" image task."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    seed: int = Field(0, description="Seed of the pictures; the same seed draws the same splits.")
+    train_size: int = Field(64, ge=1, description="Number of training pictures.")
+    test_size: int = Field(16, ge=1, description="Number of held-out pictures.")
+    min_dots: int = Field(1, ge=0, description="Fewest dots in a picture.")
+    max_dots: int = Field(9, ge=0, description="Most dots in a picture.")
+    image_size: int = Field(112, ge=28, description="Side of the square picture in pixels (Qwen2-VL: 28 per merged token).")
+    dot_radius: int = Field(5, ge=1, description="Radius of a dot in pixels.")
+
+    @model_validator(mode="after")
+    def _check(self) -> DotsConfig:
+        if self.min_dots > self.max_dots:
+            raise ValueError(f"min_dots ({self.min_dots}) must not exceed max_dots ({self.max_dots})")
+        return self
+
+
 class FileTaskConfig(BaseModel):
     """A task read from your own JSONL or Parquet files."""
 

@@ -5,10 +5,14 @@ format     question column        answer
 =========  =====================  ===========================================================
 GSM8K      ``question``           ``answer`` after its ``####`` marker (commas dropped)
 MATH       ``problem``            ``answer`` if present, else the last ``\\boxed{}`` of ``solution``
-mm_math    ``question``           ``answer`` (else ``solution``'s ``\\boxed{}``); ``image`` kept
+mm_math    ``question``           ``answer`` (else ``solution``'s ``\\boxed{}``); ``image``
+geometry3k ``question``/``problem`` ``answer`` (else ``solution``'s ``\\boxed{}``); ``image``/``images``
 =========  =====================  ===========================================================
 
-Rows without an answer are skipped and counted (``task.skipped``, and a log warning).
+Rows without an answer are skipped and counted (``task.skipped``, and a log warning). An image
+(a path relative to the data file, Parquet's ``{"bytes", "path"}`` struct, or a list of one) goes
+into ``metadata["image"]`` as an absolute path or a decoded picture; a missing image file is a
+``ConfigError`` naming the row (:mod:`llmrl_env_math.images`).
 """
 
 from __future__ import annotations
@@ -100,18 +104,23 @@ class FileTask(Task):
             return last_boxed(str(solution)) if solution else None
         return str(value).strip()
 
+    def question_of(self, row: dict[str, Any]) -> Any:
+        return row.get(self.config.question_field or self.question_field)
+
     def example(self, row: dict[str, Any], split: str, index: int, base: Path) -> TaskExample | None:
-        question = row.get(self.config.question_field or self.question_field)
+        question = self.question_of(row)
         answer = self.answer_of(row)
         if not question or answer is None or not answer.strip():
             return None
         metadata: dict[str, Any] = {k: v for k, v in row.items() if k in ("solution", "level", "type", "subject")}
-        image = row.get("image")
-        if isinstance(image, str) and image and not Path(image).is_absolute():
-            image = str(base / image)
-        if image is not None:
-            metadata["image"] = image
         ident = str(row.get("id", row.get("unique_id", index)))
+        raw = row.get("image", row.get("images"))
+        if raw is not None:
+            from llmrl_env_math.images import resolve_image
+
+            image = resolve_image(raw, base, f"{ident!r} of {self.name}")
+            if image is not None:
+                metadata["image"] = image
         return TaskExample(id=f"{self.name}-{split}-{ident}", prompt=str(question), reference=answer, metadata=metadata)
 
     def _examples(self, path: str, split: str) -> list[TaskExample]:
@@ -168,3 +177,13 @@ class MMMATHTask(FileTask):
     """mm_math rows: ``question`` (with ``<image>``), ``answer``, optional ``solution``, ``image``, ``id``."""
 
     name = "mm_math"
+
+
+class Geometry3KTask(FileTask):
+    """geometry3k rows as MAYE ships them (``question`` with ``<image>``, ``answer``, ``image``) or as on the
+    Hugging Face hub (``problem``, ``answer``, ``images``: a list of one picture)."""
+
+    name = "geometry3k"
+
+    def question_of(self, row: dict[str, Any]) -> Any:
+        return row.get(self.config.question_field or "question") or row.get("problem")

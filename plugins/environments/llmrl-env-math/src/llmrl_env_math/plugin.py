@@ -7,7 +7,7 @@ from llmrl_core import TaskSpec, hookimpl
 
 @hookimpl
 def llmrl_tasks():
-    from llmrl_env_math.configs import ArithmeticConfig, FileTaskConfig
+    from llmrl_env_math.configs import ArithmeticConfig, DotsConfig, FileTaskConfig
 
     yield TaskSpec(
         name="arithmetic",
@@ -15,10 +15,17 @@ def llmrl_tasks():
         config=ArithmeticConfig,
         description="Seeded arithmetic and word problems; difficulty knobs; disjoint train/test split.",
     )
-    for name, shape in (("gsm8k", "GSM8K"), ("math", "MATH"), ("mm_math", "mm_math")):
+    yield TaskSpec(
+        name="dots",
+        factory="llmrl_env_math.dots:DotsTask",
+        config=DotsConfig,
+        description="How many dots? Pictures drawn with Pillow (an image task for VLMs; needs Pillow).",
+    )
+    for name, shape, cls in (("gsm8k", "GSM8K", "GSM8KTask"), ("math", "MATH", "MATHTask"), ("mm_math", "mm_math", "MMMATHTask"),
+                             ("geometry3k", "geometry3k", "Geometry3KTask")):
         yield TaskSpec(
             name=name,
-            factory=f"llmrl_env_math.files:{name.replace('_', '').upper()}Task",
+            factory=f"llmrl_env_math.files:{cls}",
             config=FileTaskConfig,
             description=f"Your own {shape}-shaped JSONL/Parquet files (path=..., test_path=...).",
         )
