@@ -42,6 +42,11 @@ class TestGeometry3KConformance(TaskConformance):
     task_config = {"path": str(DATA / "geometry3k_sample.jsonl"), "test_fraction": 0.25}
 
 
+class TestMultiplicationConformance(TaskConformance):
+    task_name = "multiplication"
+    task_config = {"phrasings": ["symbol", "times", "cross", "product", "multiply", "word"]}
+
+
 class TestDotsConformance(TaskConformance):
     task_name = "dots"
     task_config = {"train_size": 12, "test_size": 4, "image_size": 56, "dot_radius": 3}
@@ -62,6 +67,22 @@ def test_answers_are_right_and_seed_changes_the_draw() -> None:
         assert int(e.reference) >= 0
     other = get_task("arithmetic", max_value=50, operators=["+", "-", "*"], num_operands=3, train_size=100, test_size=20, seed=1)
     assert [e.prompt for e in task.dataset("test")] != [e.prompt for e in other.dataset("test")]
+
+
+def test_multiplication_products_phrasings_and_disjoint_pairs() -> None:
+    task = get_task("multiplication", phrasings=["times", "word"], train_size=300, test_size=60, seed=4)
+    train, test = task.dataset("train"), task.dataset("test")
+    for e in train + test:
+        a, b = e.metadata["a"], e.metadata["b"]
+        assert int(e.reference) == a * b and 10 <= a <= 99 and 10 <= b <= 99
+        assert f"{a} times {b}" in e.prompt if e.metadata["phrasing"] == "times" else "boxes" in e.prompt
+    assert {e.metadata["phrasing"] for e in train} == {"times", "word"}
+    pairs = lambda split: {frozenset((e.metadata["a"], e.metadata["b"])) for e in split}  # noqa: E731
+    assert not pairs(train) & pairs(test)
+    with pytest.raises(ConfigError, match="factor pairs"):
+        get_task("multiplication", min_a=2, max_a=9, min_b=2, max_b=9)
+    with pytest.raises(ConfigError, match="phrasings"):
+        get_task("multiplication", phrasings=["shout"])
 
 
 def test_word_problems_are_phrased_in_words() -> None:

@@ -36,6 +36,36 @@ class ArithmeticConfig(BaseModel):
         return self
 
 
+Phrasing = Literal["symbol", "times", "cross", "product", "multiply", "word"]
+
+
+class MultiplicationConfig(BaseModel):
+    """Knobs of the multiplication task (``llmrl_env_math.multiplication.PHRASINGS`` shows each phrasing)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    seed: int = Field(0, description="Seed of the generator; the same seed gives the same splits.")
+    train_size: int = Field(200, ge=1, description="Number of training questions.")
+    test_size: int = Field(50, ge=1, description="Number of held-out questions.")
+    min_a: int = Field(10, ge=0, description="Smallest first factor.")
+    max_a: int = Field(99, ge=1, description="Largest first factor.")
+    min_b: int = Field(10, ge=0, description="Smallest second factor.")
+    max_b: int = Field(99, ge=1, description="Largest second factor.")
+    phrasings: list[Phrasing] = Field(
+        default_factory=lambda: ["symbol", "times", "cross", "product", "multiply"], min_length=1,
+        description="Question templates to draw from: symbol (47 * 83), times, cross (×), product, multiply, word.")
+
+    @model_validator(mode="after")
+    def _check(self) -> MultiplicationConfig:
+        if self.min_a > self.max_a or self.min_b > self.max_b:
+            raise ValueError("min_a/min_b must not exceed max_a/max_b")
+        pairs = (self.max_a - self.min_a + 1) * (self.max_b - self.min_b + 1)
+        if self.train_size + self.test_size > pairs // 2:
+            raise ValueError(f"train_size + test_size = {self.train_size + self.test_size} is over half the {pairs} "
+                             "factor pairs these ranges allow; widen min_a..max_a / min_b..max_b or shrink the splits")
+        return self
+
+
 class DotsConfig(BaseModel):
     """Knobs of the "how many dots?" image task."""
 

@@ -7,13 +7,19 @@ from llmrl_core import TaskSpec, hookimpl
 
 @hookimpl
 def llmrl_tasks():
-    from llmrl_env_math.configs import ArithmeticConfig, DotsConfig, FileTaskConfig
+    from llmrl_env_math.configs import ArithmeticConfig, DotsConfig, FileTaskConfig, MultiplicationConfig
 
     yield TaskSpec(
         name="arithmetic",
         factory="llmrl_env_math.arithmetic:ArithmeticTask",
         config=ArithmeticConfig,
         description="Seeded arithmetic and word problems; difficulty knobs; disjoint train/test split.",
+    )
+    yield TaskSpec(
+        name="multiplication",
+        factory="llmrl_env_math.multiplication:MultiplicationTask",
+        config=MultiplicationConfig,
+        description="Multi-digit multiplication in several phrasings: a code interpreter helps (ToRL's evidence task).",
     )
     yield TaskSpec(
         name="dots",
