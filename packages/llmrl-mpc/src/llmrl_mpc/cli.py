@@ -1,4 +1,4 @@
-"""``llmrl mpc ...``: run a reward spec on a robot task with the sampling controller.
+"""``llmrl mpc ...``: run a reward spec on a robot task with the receding-horizon controller (sampling planners or iLQG).
 
 This module is imported every time the CLI starts: heavy imports stay inside the commands.
 """
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import typer
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help="Sampling MPC on MuJoCo robot tasks driven by reward specs.")
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="MPC (sampling planners, iLQG) on MuJoCo robot tasks driven by reward specs.")
 
 
 class TaskName(StrEnum):
@@ -23,6 +23,7 @@ class Method(StrEnum):
     predictive_sampling = "predictive_sampling"
     cem = "cem"
     mppi = "mppi"
+    ilqg = "ilqg"
 
 
 RENDER_HINT = ("offscreen rendering is not available here ({why}). Video needs MUJOCO_GL=egl (a GPU/EGL driver) or "
@@ -71,17 +72,17 @@ def run(
     spec: Path = typer.Option(..., "--spec", help="Reward spec JSON: {\"task\": ..., \"calls\": [...]} ending with execute_plan."),  # noqa: B008 - typer's idiom
     seconds: float | None = typer.Option(None, "--seconds", min=0.01, help="Run each execute_plan segment for this long instead."),  # noqa: B008 - typer's idiom
     video: Path | None = typer.Option(None, "--video", help="Write an mp4 (needs MUJOCO_GL=egl or osmesa)."),  # noqa: B008 - typer's idiom
-    method: Method = typer.Option(Method.mppi, help="Sampling planner."),  # noqa: B008 - typer's idiom
-    samples: int = typer.Option(128, min=2, help="Rollouts per planning iteration."),
-    horizon: float = typer.Option(0.5, min=0.01, help="Planning horizon, s."),
-    noise: float = typer.Option(0.3, min=0.0001, help="Sampling std as a fraction of the half control range."),
-    plan_timestep: float | None = typer.Option(0.02, help="Planning-model timestep, s (the plant keeps its own)."),
+    method: Method | None = typer.Option(None, help="Planner (default: PlannerConfig's, mppi)."),  # noqa: B008 - typer's idiom
+    samples: int | None = typer.Option(None, min=2, help="Rollouts per planning iteration (default: PlannerConfig's, 128)."),  # noqa: B008 - typer's idiom
+    horizon: float | None = typer.Option(None, min=0.01, help="Planning horizon, s (default: PlannerConfig's, 0.5)."),  # noqa: B008 - typer's idiom
+    noise: float | None = typer.Option(None, min=0.0001, help="Sampling std as a fraction of the half control range (default: PlannerConfig's, 0.3)."),  # noqa: B008 - typer's idiom
+    plan_timestep: float | None = typer.Option(None, help="Planning-model timestep, s; the plant keeps its own (default: PlannerConfig's, 0.02)."),  # noqa: B008 - typer's idiom
     replan_every: int = typer.Option(5, min=1, help="Replan every N physics steps."),
     threads: int | None = typer.Option(None, min=1, help="Rollout threads (default: CPU count)."),  # noqa: B008 - typer's idiom
     seed: int = typer.Option(0, help="Planner seed."),
     json_out: bool = typer.Option(False, "--json", help="Print the result as one JSON object."),
 ) -> None:
-    """Run SPEC on TASK with receding-horizon sampling MPC; print the metrics reached per segment."""
+    """Run SPEC on TASK with receding-horizon MPC (sampling or iLQG); print the metrics reached per segment."""
     from llmrl_core.cli.output import console, progress
     from llmrl_mpc.config import PlannerConfig
     from llmrl_mpc.runner import run_spec
@@ -89,8 +90,9 @@ def run(
 
     the_task = get_task(task.value)
     parsed = the_task.validate_file(spec)  # a RewardSpecError names the bad fields
-    config = PlannerConfig(method=method.value, samples=samples, horizon=horizon, noise=noise, timestep=plan_timestep,
-                           nthread=threads, seed=seed)
+    given = {"method": method.value if method else None, "samples": samples, "horizon": horizon, "noise": noise,
+             "timestep": plan_timestep, "nthread": threads}
+    config = PlannerConfig(seed=seed, **{k: v for k, v in given.items() if v is not None})  # the model holds the defaults
     on_step, close = (None, None)
     if video is not None:
         on_step, close = _video_writer(video, the_task, fps=30)

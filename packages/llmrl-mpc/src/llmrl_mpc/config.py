@@ -39,4 +39,4 @@ class PlannerConfig(BaseModel):
     ilqg_regularization_factor: float = Field(2.0, gt=1, le=100, description="iLQG: factor by which the regularisation grows after a failure and shrinks after progress.")
     ilqg_fd_eps: float = Field(1e-6, gt=0, le=1e-2, description="iLQG: finite-difference step of the dynamics (mjd_transitionFD) and residual derivatives.")
     ilqg_fd_centered: bool = Field(False, description="iLQG: centred dynamics differences (twice the simulation steps) instead of forward ones.")
-    ilqg_feedback: bool = Field(True, description="iLQG: apply the feedback gains to the measured state (line search and control between replans); off: open-loop actions.")
+    ilqg_feedback: bool = Field(False, description="iLQG: apply the feedback gains to the measured state (closed-loop line search, control between replans); off: open-loop actions, as the suite runs it.")

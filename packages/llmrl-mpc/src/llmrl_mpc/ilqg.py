@@ -11,7 +11,8 @@ it produces. Each iteration:
    2014, without the projected-Newton iterations); a non-positive-definite control Hessian raises ``mu``
    and the pass restarts;
 3. **line search**: ``ilqg_line_search`` step sizes ``a`` rolled out together, closed loop
-   (``u = u_t + a k_t + K_t (x ⊖ x_t)``), one batched one-step ``Rollout`` call per planning step; the
+   (``u = u_t + a k_t + K_t (x ⊖ x_t)``, one batched one-step ``Rollout`` call per planning step) or, with
+   ``ilqg_feedback`` off, open loop (``u_t + a k_t``, one call); the
    cheapest valid candidate replaces the nominal if it beats it, and ``mu`` adapts to the ratio of actual
    to predicted improvement (MJPC's schedule).
 
@@ -169,18 +170,19 @@ class ILQGPlanner(Planner):
         return None
 
     def _line_search(self, state: np.ndarray, xs: np.ndarray, kff: np.ndarray, gains: np.ndarray) -> Trajectory:
-        """All step sizes rolled out together, closed loop around the nominal ``xs`` (T + 1, nstate)."""
+        """All step sizes rolled out together: closed loop around the nominal ``xs`` (T + 1, nstate) with feedback,
+        else open loop in one rollout call."""
         assert self.actions is not None
         n, steps, nu = len(self.step_sizes), self.steps, self.model.nu
+        ctrl = self.actions[None] + self.step_sizes[:, None, None] * kff[None]
+        if not self.config.ilqg_feedback:
+            return self.rollout(state, np.clip(ctrl, self.lo, self.hi))
         st, sd = self._state[:n], self._sensordata[:n]
-        ctrl = np.empty((n, steps, nu))
         x = np.repeat(state[None], n, axis=0)
         step_state, step_sensor = np.empty((n, 1, x.shape[1])), np.empty((n, 1, self.model.nsensordata))
         u = np.empty((n, 1, nu))
         for t in range(steps):
-            u[:, 0] = self.actions[t] + self.step_sizes[:, None] * kff[t]
-            if self.config.ilqg_feedback:
-                u[:, 0] += self.tangent.difference(xs[t], x) @ gains[t].T
+            u[:, 0] = ctrl[:, t] + self.tangent.difference(xs[t], x) @ gains[t].T
             np.clip(u, self.lo, self.hi, out=u)
             ctrl[:, t] = u[:, 0]
             self._pool.rollout(self.model, self._datas, x, u, state=step_state, sensordata=step_sensor)

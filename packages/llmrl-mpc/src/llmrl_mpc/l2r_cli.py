@@ -65,7 +65,7 @@ def l2r(
                 _print_turn(console, out["turns"][-1])
     if run:
         spec = translator.turns[-1].spec
-        planner = PlannerConfig(method="mppi", samples=samples, horizon=0.5, noise=0.3, timestep=0.02, nthread=threads, seed=seed)
+        planner = PlannerConfig(samples=samples, nthread=threads, seed=seed)  # otherwise the model's defaults: the suite's controller
         with progress() as bar:
             job = bar.add_task(f"mpc {task.value}", total=None, status="")
             result = run_spec(the_task, spec, planner, replan_every=5, seconds=seconds, seed=seed,
