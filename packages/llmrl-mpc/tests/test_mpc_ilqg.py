@@ -138,6 +138,13 @@ def test_ilqg_reduces_the_cost_of_a_nominal_trajectory(feedback: bool) -> None:
         zero_cost = cost.total(planner.rollout(state, np.zeros((1, planner.steps, model.nu))))[0]
         costs = [planner.optimize(state).best_cost for _ in range(6)]
         random = cost.total(planner.rollout(state, np.random.default_rng(0).uniform(-1, 1, (8, planner.steps, model.nu))))
+        # Between replans: the plan's control on the plan's state; with feedback, the gains act on a deviation.
+        t0 = float(state[planner.layout.time])
+        np.testing.assert_allclose(planner.action(t0, state), planner.actions[0])
+        off = planner.tangent.integrate(state, np.full(planner.tangent.ndx, 0.01))
+        expected = planner.actions[0] + (planner.gains[0] @ np.full(planner.tangent.ndx, 0.01) if feedback else 0.0)
+        np.testing.assert_allclose(planner.action(t0, off), np.clip(expected, -1, 1), atol=1e-9)
+        assert (np.abs(planner.action(t0, off) - planner.actions[0]).max() > 1e-4) == feedback
     assert all(b <= a for a, b in zip(costs, costs[1:], strict=False))  # only improvements are accepted
     assert costs[-1] < 0.95 * zero_cost  # measured: 8.71 open loop, 8.68 closed loop; 9.53 doing nothing, 9.62 the best of 8 random plans
     assert costs[-1] < random.min()
