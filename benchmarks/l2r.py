@@ -1,7 +1,6 @@
 """L2R benchmark, figure (4): the mpc instruction suite through the translator, against the expert specs.
 
-Each instruction of the suite (benchmarks/mpc_suite.json; `--sets heldout` takes the held-out
-mpc_suite_heldout.json, written after tuning froze) goes through the L2R translator (Motion Descriptor ->
+Each instruction of benchmarks/mpc_suite.json goes through the L2R translator (Motion Descriptor ->
 Reward Coder -> the coder's program run in the `local` sandbox against the task's recording stub ->
 validation -> repair rounds) with the chosen provider; every spec that validates is run by the same
 controller as figure (3) and scored with the suite's checks. In the same run the expert-written specs
@@ -36,7 +35,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from mpc import SUITES, control_config, load_suite, within  # noqa: E402 - the suites, controller and checks of figure (3)
+from mpc import SUITE, control_config, within  # noqa: E402 - the suite's controller and checks, shared with figure (3)
 
 from llmrl_core import LLMProvider, get_provider, get_sandbox  # noqa: E402
 from llmrl_mpc.runner import run_spec  # noqa: E402
@@ -170,9 +169,7 @@ def main() -> None:
     ap.add_argument("--descriptor-retries", type=int, default=1)
     ap.add_argument("--repair-budget", type=int, default=2)
     ap.add_argument("--max-tokens", type=int, default=320, help="Token budget of each reply.")
-    ap.add_argument("--only", nargs="*", help="Suite entries to run (ids from the suite files).")
-    ap.add_argument("--sets", nargs="+", choices=sorted(SUITES), default=["tuning"],
-                    help="Instruction sets: tuning (mpc_suite.json) and/or heldout (mpc_suite_heldout.json, written after tuning froze).")
+    ap.add_argument("--only", nargs="*", help="Suite entries to run (ids from mpc_suite.json).")
     ap.add_argument("--seeds", type=int, default=1, help="Planner seeds per instruction (one translation each).")
     ap.add_argument("--llm-seed", type=int, default=0, help="Sampling seed of both stages (vary it for several translations).")
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)
@@ -181,7 +178,10 @@ def main() -> None:
     args = ap.parse_args()
     if args.quick:
         args.coder_only, args.repair_budget, args.max_tokens = True, 0, 96
-    entries = load_suite(args.sets, args.only or (QUICK_IDS if args.quick else None))
+    entries = json.loads(SUITE.read_text())
+    ids = args.only or (QUICK_IDS if args.quick else None)
+    if ids:
+        entries = [e for e in entries if e["id"] in ids]
     load = os.getloadavg()
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, load average {load[0]:.1f}; "
           f"provider {args.provider} model {args.model or 'default'}; {len(entries)} instructions", flush=True)
@@ -203,7 +203,7 @@ def main() -> None:
             l2r_ok, reached = (False, None)
             if tr["ok"]:
                 l2r_ok, reached = score(tasks[e["task"]], tr["spec"], e["checks"], args.threads, seed, args.replan_every)
-            rows.append({"id": e["id"], "set": e["set"], "task": e["task"], "seed": seed, "expert_ok": ref_ok, "expert_reached": ref,
+            rows.append({"id": e["id"], "task": e["task"], "seed": seed, "expert_ok": ref_ok, "expert_reached": ref,
                          "l2r_ok": l2r_ok, "l2r_reached": reached, **{k: v for k, v in tr.items()}})
             why = "OK " if l2r_ok else ("MISS" if tr["ok"] else f"FAIL at {tr['stage']}")
             print(f"  {e['id']:<16} seed {seed} l2r {why} {reached or ''} | expert {'OK' if ref_ok else 'MISS'} {ref} | "
@@ -212,20 +212,19 @@ def main() -> None:
                 print(f"      round {i + 1} rejected: {err.splitlines()[0][:160] if err else ''}", flush=True)
     n = len(rows)
 
-    def share(key, task=None, subset=None):
-        sel = [r for r in rows if (task is None or r["task"] == task) and (subset is None or r["set"] == subset)]
+    def share(key, task=None):
+        sel = [r for r in rows if task is None or r["task"] == task]
         return round(sum(r[key] for r in sel) / max(1, len(sel)), 3)
 
     l2r_share, expert_share = share("l2r_ok"), share("expert_ok")
     per_task = {t: {"l2r": share("l2r_ok", t), "expert": share("expert_ok", t)} for t in sorted(tasks)}
-    per_set = {s: {"l2r": share("l2r_ok", subset=s), "expert": share("expert_ok", subset=s)} for s in args.sets}
     failed_at = {s: sum(1 for t in translated if t["stage"] == s) for s in ("descriptor", "coder", "error")}
     if args.out:
         args.out.write_text(json.dumps({"args": {k: str(v) for k, v in vars(args).items()}, "rows": rows}, indent=1))
     print(f"(4) translated specs within tolerance: {l2r_share} vs expert specs {expert_share} ({n} runs)", flush=True)
     print(json.dumps({
         "l2r_vs_expert": round(l2r_share / expert_share, 3) if expert_share else None,
-        "l2r_share": l2r_share, "expert_share": expert_share, "share_per_task": per_task, "share_per_set": per_set,
+        "l2r_share": l2r_share, "expert_share": expert_share, "share_per_task": per_task,
         "valid_spec_share": round(sum(t["ok"] for t in translated) / len(translated), 3), "failed_at": failed_at,
         "mean_coder_rounds": round(sum(t["coder_rounds"] for t in translated) / len(translated), 2),
         "instructions": len(entries), "runs": n, "provider": args.provider, "model": args.model or "default",

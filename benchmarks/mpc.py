@@ -15,8 +15,12 @@
       heldout (benchmarks/mpc_suite_heldout.json, 13 instructions): written and committed after tuning
               froze, before any run; nothing was tuned on them afterwards.
 
+The suite runs fan out with llmrl_core.parallel.parallel_map (--executor local: a process pool here; ray:
+a Ray cluster), --workers at once (default: CPU count // --threads: the rollouts already use threads).
+
 Usage: python benchmarks/mpc.py [--quick] [--planners P ...] [--sets tuning heldout] [--seeds N]
-                                [--threads N] [--only ID ...] [--out rows.json] [--skip-overhead]
+                                [--threads N] [--executor auto|local|ray] [--workers N]
+                                [--only ID ...] [--out rows.json] [--skip-overhead]
 The last line printed is one JSON object of headline figures.
 """
 
@@ -36,6 +40,7 @@ import mujoco
 import numpy as np
 from mujoco import rollout as mj_rollout
 
+from llmrl_core.parallel import EXECUTOR_DESCRIPTION, EXECUTORS, parallel_map, resolve_executor
 from llmrl_mpc import PlannerConfig, SamplingPlanner
 from llmrl_mpc.runner import run_spec
 from llmrl_mpc.task import get_task
@@ -198,16 +203,18 @@ def summarize(rows: list[dict]) -> dict:
     return out
 
 
-def run_suite(threads: int, entries: list[dict], planners: list[str], replan_every: int, seeds: int) -> list[dict]:
-    """Every entry under every planner and seed; a planner that draws no random numbers (iLQG) runs seed 0 only."""
+def run_suite(threads: int, entries: list[dict], planners: list[str], replan_every: int, seeds: int,
+              executor: str = "auto", workers: int | None = None) -> list[dict]:
+    """Every entry under every planner and seed, fanned out by ``parallel_map`` (rows in job order);
+    a planner that draws no random numbers (iLQG) runs seed 0 only."""
     jobs = [{**e, "planner": p, "seed": seed, "threads": threads, "replan_every": replan_every}
             for p in planners for e in entries for seed in range(1 if p in DETERMINISTIC else seeds)]
-    rows = []
-    for job in jobs:
-        rows.append(r := suite_job(job))
+
+    def report(_i: int, r: dict) -> None:
         print(f"  {r['planner']:<19} {r['set']:<7} {r['id']:<18} seed {r['seed']} {'OK ' if r['ok'] else 'MISS'} {r['reached']} "
               f"wanted {r['wanted']} (real-time factor {r['sim_s'] / r['wall_s']:.2f}, {r['wall_s']} s)", flush=True)
-    return rows
+
+    return parallel_map(suite_job, jobs, backend=executor, max_workers=workers, on_result=report)
 
 
 def main() -> None:
@@ -219,6 +226,8 @@ def main() -> None:
     ap.add_argument("--sets", nargs="+", choices=sorted(SUITES), default=sorted(SUITES), help="Suite sets to run.")
     ap.add_argument("--only", nargs="*", help="Suite entries to run (ids from the suite files).")
     ap.add_argument("--seeds", type=int, default=1, help="Planner seeds per suite entry: 0 .. N-1 (each run counts once).")
+    ap.add_argument("--executor", choices=EXECUTORS, default="auto", help=EXECUTOR_DESCRIPTION)
+    ap.add_argument("--workers", type=int, default=None, help="Suite runs at once (default: CPU count // --threads, at least 1).")
     ap.add_argument("--skip-overhead", action="store_true", help="Skip figure (1).")
     ap.add_argument("--out", type=Path, default=None, help="Write every suite row as JSON here.")
     args = ap.parse_args()
@@ -239,7 +248,10 @@ def main() -> None:
         print(f"(2) real-time factor, {p}, replanning every {args.replan_every * 10} ms: {rt[p]}", flush=True)
     print("(3) instruction suites:", flush=True)
     entries = load_suite(args.sets, args.only or (QUICK_IDS if args.quick else None))
-    rows = run_suite(args.threads, entries, planners, args.replan_every, args.seeds)
+    workers = args.workers or max(1, (os.cpu_count() or 1) // args.threads)
+    print(f"    {len(entries)} instructions; executor {resolve_executor(args.executor)}, {workers} at once, "
+          f"{args.threads} rollout threads each", flush=True)
+    rows = run_suite(args.threads, entries, planners, args.replan_every, args.seeds, args.executor, workers)
     summary = summarize(rows)
     for p, s in summary.items():
         sets = "; ".join(f"{name} {v['ok']}/{v['n']} = {v['share']}" for name, v in s["sets"].items())
@@ -253,7 +265,8 @@ def main() -> None:
         "ms_per_plan": {p: v["ms_per_plan"] for p, v in rt.items()},
         "suite_share": {p: {name: v["share"] for name, v in s["sets"].items()} for p, s in summary.items()},
         "suite_ok": {p: {name: f"{v['ok']}/{v['n']}" for name, v in s["sets"].items()} for p, s in summary.items()},
-        "suite_seeds": args.seeds, "threads": args.threads, "load_avg_1m": round(load[0], 2),
+        "suite_seeds": args.seeds, "threads": args.threads, "executor": resolve_executor(args.executor), "workers": workers,
+        "load_avg_1m": round(load[0], 2),
         "load_avg_1m_end": round(load_end[0], 2), "quick": args.quick,
     }))
 

@@ -1,4 +1,4 @@
-"""The planner's settings as a pydantic model (the CLI and docs are generated from it).
+"""The planner's and the run commands' settings as pydantic models (the CLI and docs are generated from them).
 
 The defaults are the controller the instruction suite of ``benchmarks/mpc.py`` runs (MPPI, 128 samples x
 0.5 s, noise 0.3, a 0.02 s planning model); ``llmrl mpc run`` and ``llmrl l2r`` use them unless told otherwise.
@@ -6,6 +6,7 @@ The defaults are the controller the instruction suite of ``benchmarks/mpc.py`` r
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -40,3 +41,43 @@ class PlannerConfig(BaseModel):
     ilqg_fd_eps: float = Field(1e-6, gt=0, le=1e-2, description="iLQG: finite-difference step of the dynamics (mjd_transitionFD) and residual derivatives.")
     ilqg_fd_centered: bool = Field(False, description="iLQG: centred dynamics differences (twice the simulation steps) instead of forward ones.")
     ilqg_feedback: bool = Field(False, description="iLQG: apply the feedback gains to the measured state (closed-loop line search, control between replans); off: open-loop actions, as the suite runs it.")
+
+
+TaskName = Literal["quadruped", "manipulator"]
+
+
+class ControlRunConfig(BaseModel):
+    """What the run commands share: the robot task, the controller and how long each segment runs."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    task: TaskName = Field("quadruped", description="The robot task.")
+    seconds: float | None = Field(None, gt=0, description="Run each execute_plan segment this long instead of its own duration (s).")
+    replan_every: int = Field(5, ge=1, description="Plant steps (0.01 s each) between plans; 5 replans every 50 ms, as the suite runs.")
+    planner: PlannerConfig = Field(default_factory=PlannerConfig, description="The planner; any field with --set planner.<field>=value.")
+
+
+class MPCRunConfig(ControlRunConfig):
+    """``llmrl mpc run``: a reward spec on a robot task under receding-horizon MPC."""
+
+    task: TaskName = Field(..., description="The robot task.")
+    spec: Path = Field(..., description='Reward spec JSON: {"task": ..., "calls": [...]} ending with execute_plan.')
+    output: str = Field("runs/mpc/{time}", description="Run directory: config.yaml, metrics.jsonl (one line per segment), "
+                        "summary.md; {time} becomes the start time.")
+
+
+class L2RRunConfig(ControlRunConfig):
+    """``llmrl l2r``: instructions -> a reward spec (the L2R translator) -> MPC on the robot."""
+
+    instructions: list[str] = Field(..., min_length=1, description="The instruction; more are follow-ups that edit the spec, in turn.")
+    provider: str = Field("transformers", description="LLM provider: transformers (embedded SmolLM2-135M), openai, vllm.")
+    model: str | None = Field(None, description="Model name for the provider (default: the provider's).")
+    base_url: str | None = Field(None, description="openai provider: the endpoint, ending in /v1.")
+    sandbox: str = Field("local", description="Sandbox that runs the coder's program.")
+    coder_only: bool = Field(False, description="Skip the Motion Descriptor (L2R's coder-only ablation).")
+    repair_budget: int = Field(3, ge=0, description="Coder repair rounds after the first attempt.")
+    max_tokens: int = Field(512, ge=16, description="Token budget of each reply.")
+    seed: int = Field(0, description="Sampling seed of both translator stages, and the planner's seed (replaces planner.seed).")
+    run: bool = Field(True, description="Run the controller on the final spec and print the metrics reached.")
+    output: str = Field("runs/l2r/{time}", description="Run directory: config.yaml, metrics.jsonl (one line per segment), "
+                        "summary.md (descriptions, code, specs, metrics); {time} becomes the start time.")
