@@ -181,12 +181,13 @@ def run_command(app: typer.Typer, name: str, model: type[BaseModel], *, resumabl
             raise TypeError(f"{fn.__name__}: parameter names {sorted(clash)} are the run kit's own")
         kit = [
             inspect.Parameter("config", inspect.Parameter.KEYWORD_ONLY, annotation=Path | None,
-                              default=typer.Option(None, "--config", help=f"YAML/TOML/JSON file of {model.__name__} fields.")),
+                              default=typer.Option(None, "--config", metavar="FILE",
+                                                   help=f"YAML/TOML/JSON file of {model.__name__} fields.")),
             inspect.Parameter("set_", inspect.Parameter.KEYWORD_ONLY, annotation=list[str],
-                              default=typer.Option([], "--set", help="Set any field, dotted keys for nested ones: "
+                              default=typer.Option([], "--set", metavar="KEY=VALUE", help="Set any field, dotted keys for nested ones: "
                                                    "--set a.b=value (repeatable; values parsed as YAML).")),
             inspect.Parameter("output", inspect.Parameter.KEYWORD_ONLY, annotation=str | None,
-                              default=typer.Option(None, "--output", help=_help(model.model_fields["output"]),
+                              default=typer.Option(None, "--output", metavar="DIR", help=_help(model.model_fields["output"]),
                                                    show_default=False)),
         ]
         if resumable:
