@@ -30,7 +30,15 @@ from llmrl_core.registry import (
     register_environments,
 )
 from llmrl_core.sandbox import ExecResult, ExecStatus, Sandbox
-from llmrl_core.specs import BackendSpec, CommandSpec, EnvironmentSpec, ProviderSpec, SandboxSpec, TaskSpec
+from llmrl_core.specs import (
+    BackendSpec,
+    CommandSpec,
+    DoctorCheck,
+    EnvironmentSpec,
+    ProviderSpec,
+    SandboxSpec,
+    TaskSpec,
+)
 from llmrl_core.task import Task, TaskExample
 
 try:
@@ -40,9 +48,10 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 
 __all__ = [
     "Backend", "BackendSpec", "ChatMessage", "CommandSpec", "Component", "ComponentUnavailableError",
-    "ConfigError", "DuplicateComponentError", "EnvironmentSpec", "ExecResult", "ExecStatus", "FinishReason",
-    "Generation", "LLMProvider", "LlmrlError", "PluginLoadError", "PluginManager", "Prompt", "ProviderSpec",
-    "SamplingParams", "Sandbox", "SandboxSpec", "Task", "TaskExample", "TaskSpec", "UnknownComponentError",
-    "__version__", "get_backend", "get_plugin_manager", "get_provider", "get_sandbox", "get_task", "hookimpl",
-    "list_components", "load_config", "make_env", "register_environments", "set_plugin_manager",
+    "ConfigError", "DoctorCheck", "DuplicateComponentError", "EnvironmentSpec", "ExecResult", "ExecStatus",
+    "FinishReason", "Generation", "LLMProvider", "LlmrlError", "PluginLoadError", "PluginManager", "Prompt",
+    "ProviderSpec", "SamplingParams", "Sandbox", "SandboxSpec", "Task", "TaskExample", "TaskSpec",
+    "UnknownComponentError", "__version__", "get_backend", "get_plugin_manager", "get_provider", "get_sandbox",
+    "get_task", "hookimpl", "list_components", "load_config", "make_env", "register_environments",
+    "set_plugin_manager",
 ]
