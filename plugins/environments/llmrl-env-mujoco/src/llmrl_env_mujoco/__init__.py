@@ -1,12 +1,16 @@
 """MuJoCo environments for llmrl: L2R-style robots (quadruped, manipulator) and episodic-reward Gymnasium tasks.
 
-Names load lazily: the plugin hook module imports this package and must not pull gymnasium or mujoco in.
+Importing this package registers its Gymnasium ids (``gymnasium.make("llmrl/Quadruped-v0")`` then works);
+names load lazily: the plugin hook module imports this package and must not pull mujoco in.
 """
 
 from __future__ import annotations
 
 import importlib
 from typing import Any
+
+from llmrl_core import register_env_specs
+from llmrl_env_mujoco.plugin import ENVIRONMENTS
 
 _EXPORTS = {
     "EPISODIC_TASKS": "llmrl_env_mujoco.plugin",
@@ -15,6 +19,8 @@ _EXPORTS = {
     "make_episodic": "llmrl_env_mujoco.episodic",
 }
 __all__ = sorted(_EXPORTS)
+
+register_env_specs(ENVIRONMENTS)  # entry-point strings only: nothing heavy is imported
 
 
 def __getattr__(name: str) -> Any:
