@@ -9,10 +9,8 @@ Importing this package registers the Gymnasium ids: ``gymnasium.make("llmrl/Dark
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
 from llmrl_core import register_env_specs
+from llmrl_core.lazy import lazy_exports
 from llmrl_env_gridworld.plugin import ENVIRONMENTS
 
 _EXPORTS = {
@@ -22,12 +20,7 @@ _EXPORTS = {
     "task_split": "llmrl_env_gridworld.tasks",
 }
 __all__ = sorted(_EXPORTS)
+# Lazy: the plugin hook module imports this package; the env modules load only when used.
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 register_env_specs(ENVIRONMENTS)  # entry-point strings only: the env modules load on gymnasium.make
-
-
-def __getattr__(name: str) -> Any:
-    # Lazy: the plugin hook module imports this package; the env modules load only when used.
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(name)

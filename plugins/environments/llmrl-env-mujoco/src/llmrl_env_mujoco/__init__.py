@@ -6,10 +6,8 @@ names load lazily: the plugin hook module imports this package and must not pull
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
 from llmrl_core import register_env_specs
+from llmrl_core.lazy import lazy_exports
 from llmrl_env_mujoco.plugin import ENVIRONMENTS
 
 _EXPORTS = {
@@ -19,11 +17,6 @@ _EXPORTS = {
     "make_episodic": "llmrl_env_mujoco.episodic",
 }
 __all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 register_env_specs(ENVIRONMENTS)  # entry-point strings only: nothing heavy is imported
-
-
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module 'llmrl_env_mujoco' has no attribute {name!r}")
