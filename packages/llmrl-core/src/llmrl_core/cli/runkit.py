@@ -57,6 +57,22 @@ class RunContext:
         return ProgressDisplay(self.title, kwargs.pop("headline", self.headline),
                                kwargs.pop("eval_keys", self.eval_keys), **kwargs)
 
+    def print_result(self, evals: Mapping[str, dict[str, Any]] | None = None, *, title: str = "held-out evaluation",
+                     percent: Sequence[str] = ()) -> None:
+        """After the run: the ``eval_keys`` before and after (labels in ``percent`` as %), then the run directory."""
+        from llmrl_core.cli.output import console
+        from llmrl_core.cli.progress import before_after_lines
+
+        evals = evals or {}
+        lines = before_after_lines(evals.get("before"), evals.get("after"), self.eval_keys or {}, tuple(percent))
+        if lines:
+            console.print(f"[bold]{title}[/]")
+            for line in lines:
+                console.print(line, highlight=False)
+        if self.run.root.is_dir():
+            files = ", ".join(sorted(p.name + ("/" if p.is_dir() else "") for p in self.run.root.iterdir()))
+            console.print(f"run directory: {self.run.root} ({files})", highlight=False)
+
 
 def _unwrap(annotation: Any) -> Any:
     """``X | None`` -> ``X``; other unions stay as they are."""
