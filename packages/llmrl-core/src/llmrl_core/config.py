@@ -14,7 +14,8 @@ from llmrl_core.errors import ConfigError
 M = TypeVar("M", bound=BaseModel)
 
 
-def _format_validation_error(exc: ValidationError, where: str) -> str:
+def format_validation_error(exc: ValidationError, where: str) -> str:
+    """One line naming each bad field, what is wrong, and the value given."""
     parts = []
     for err in exc.errors():
         field = ".".join(str(p) for p in err["loc"]) or "(root)"
@@ -45,7 +46,7 @@ def validate_config_model(model: type[M], data: dict[str, Any], *, where: str = 
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(_format_validation_error(exc, where)) from None
+        raise ConfigError(format_validation_error(exc, where)) from None
 
 
 def read_config_file(path: str | Path) -> dict[str, Any]:
@@ -108,4 +109,4 @@ def load_config(
         return model.model_validate(data)
     except ValidationError as exc:
         where = f"config {str(path)!r}" if path else "config"
-        raise ConfigError(_format_validation_error(exc, where)) from None
+        raise ConfigError(format_validation_error(exc, where)) from None

@@ -48,11 +48,22 @@ def _manager(pm: PluginManager | None) -> PluginManager:
     return pm if pm is not None else get_plugin_manager()
 
 
+def _unknown(kind: ComponentKind, name: str, manager: PluginManager) -> UnknownComponentError:
+    """The miss, with what may explain it: failed plugins, rejected duplicates, plugins kept out."""
+    return UnknownComponentError(
+        kind, name, manager.names(kind), _install_hint(kind, name), FIRST_PARTY.get(kind),
+        failed=[f"{f.plugin} ({f.distribution}): {f.error}" for f in manager.failures],
+        duplicates=[f"{d.name!r} ({' and '.join(d.distributions)})" for d in manager.duplicates(kind)],
+        skipped=manager.skipped,
+    )
+
+
 def _component(kind: ComponentKind, name: str, pm: PluginManager | None) -> Component:
+    """The component ``name``; a duplicate name raises ``DuplicateComponentError`` whatever the kind."""
     manager = _manager(pm)
     comp = manager.lookup(kind, name)
     if comp is None:
-        raise UnknownComponentError(kind, name, manager.names(kind), _install_hint(kind, name), FIRST_PARTY.get(kind))
+        raise _unknown(kind, name, manager)
     return comp
 
 
@@ -144,10 +155,11 @@ def make_env(id: str, *, pm: PluginManager | None = None, **kwargs: Any) -> Any:
     """``gymnasium.make(id, **kwargs)`` after registering the plugins' environments."""
     import gymnasium
 
+    manager = _manager(pm)
+    manager.lookup("environment", id)  # two plugins registering this id: the same error as every registry call
     register_environments(pm)
     if id not in gymnasium.registry:
-        known = sorted({*_manager(pm).names("environment")})
-        raise UnknownComponentError("environment", id, known, _install_hint("environment", id))
+        raise _unknown("environment", id, manager)
     return gymnasium.make(id, **kwargs)
 
 

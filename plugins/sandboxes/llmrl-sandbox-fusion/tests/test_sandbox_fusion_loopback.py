@@ -36,6 +36,8 @@ class TestFusionClientConformance(SandboxConformance):
 
 
 class TestFusionClientHostile(HostileProgramSuite):
+    sandbox_isolates = True  # the client cannot know; the server here runs the bubblewrap-isolated local sandbox
+
     @pytest.fixture
     def sandbox(self, fusion):
         return fusion
