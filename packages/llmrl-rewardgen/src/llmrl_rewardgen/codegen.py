@@ -305,6 +305,9 @@ class CodegenLoop:
     ``check(verdict)``, optional, runs in this process on an accepted verdict's JSON
     (never on code) and returns an error to feed back, or None to accept: for checks
     that need libraries the sandbox lacks, such as a pydantic schema.
+
+    ``grammar``, optional, is sent with every sample (``SamplingParams.grammar``): the
+    provider then constrains each reply to it, or refuses when it cannot.
     """
 
     def __init__(
@@ -318,8 +321,9 @@ class CodegenLoop:
         repair_message: Callable[[str], str] = default_repair_message,
         name: str = "codegen",
         check: Callable[[dict[str, Any]], str | None] | None = None,
+        grammar: str | None = None,
     ):
-        self.provider, self.sandbox = provider, sandbox
+        self.provider, self.sandbox, self.grammar = provider, sandbox, grammar
         self.extract, self.build_program = extract, build_program
         self.check = check
         self.config = config or CodegenConfig()
@@ -340,7 +344,7 @@ class CodegenLoop:
         cfg = self.config
         params = SamplingParams(
             n=1, temperature=cfg.temperature, top_p=cfg.top_p, max_tokens=cfg.max_tokens,
-            seed=None if cfg.seed is None else cfg.seed + index,
+            seed=None if cfg.seed is None else cfg.seed + index, grammar=self.grammar,
         )
         gen = self.provider.generate([list(messages)], params)[0]
         return gen.text, gen.finish_reason
