@@ -58,8 +58,6 @@ class GrammarWalker:
     """
 
     def __init__(self, llguidance, tokenizer):
-        import llguidance.numpy  # noqa: F401 - the mask helpers
-
         self.llg, self.hf = llguidance, tokenizer
         self.tokenizer = llguidance.hf.from_tokenizer(tokenizer)
 
@@ -95,8 +93,10 @@ class GrammarWalker:
 @pytest.fixture(scope="session")
 def grammar_walker():
     """A :class:`GrammarWalker` over the embedded model's tokenizer (skipped without llguidance)."""
-    llguidance = pytest.importorskip("llguidance")
-    import llguidance.hf  # noqa: F401
+    pytest.importorskip("llguidance")
+    import llguidance
+    import llguidance.hf  # noqa: F401 - from_tokenizer
+    import llguidance.numpy  # noqa: F401 - the mask helpers
     from transformers import AutoTokenizer
 
     from llmrl_core.models import resolve_model

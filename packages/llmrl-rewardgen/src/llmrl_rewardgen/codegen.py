@@ -194,6 +194,11 @@ class CodegenConfig(BaseModel):
     max_error_chars: int = Field(1500, ge=100, description="Errors are cut to this length before going back.")
 
 
+def parsed(code: str | None, verdict: dict[str, Any] | None) -> bool:
+    """Did a reply hold code that is valid Python? (Extracted, and no verdict with ``stage == "parse"``.)"""
+    return code is not None and not (verdict is not None and verdict.get("stage") == "parse")
+
+
 @dataclass
 class CodegenRound:
     """Everything about one attempt: what was asked, answered, run and concluded."""
@@ -213,6 +218,10 @@ class CodegenRound:
     @property
     def ok(self) -> bool:
         return self.error is None and self.verdict is not None and bool(self.verdict.get("ok"))
+
+    @property
+    def parsed(self) -> bool:
+        return parsed(self.code, self.verdict)
 
 
 @dataclass

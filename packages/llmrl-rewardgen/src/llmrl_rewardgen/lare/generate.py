@@ -30,6 +30,7 @@ from llmrl_rewardgen.codegen import (
     ExtractionError,
     first_of,
     json_field,
+    parsed,
     python_block,
 )
 from llmrl_rewardgen.grammar import require_grammar_support
@@ -157,9 +158,8 @@ class PipelineReport:
 
 def _stage(code: str | None, verdict: dict[str, Any] | None, error: str | None) -> dict[str, Any]:
     """Parsed (code extracted and valid Python) / validated (accepted on real states) for one reply."""
-    parsed = code is not None and not (verdict is not None and verdict.get("stage") == "parse")
     ok = error is None and verdict is not None
-    return {"parsed": parsed, "validated": ok, "kept": verdict.get("n_factors") if ok else None,
+    return {"parsed": parsed(code, verdict), "validated": ok, "kept": verdict.get("n_factors") if ok else None,
             "returned": verdict.get("returned") if ok else None, "error": error}
 
 
