@@ -185,7 +185,8 @@ def score(task, spec, checks, threads: int, seed: int, replan_every: int) -> tup
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true", help=f"Only {QUICK_IDS}, coder-only, no repairs, 256 tokens.")
+    ap.add_argument("--quick", action="store_true",
+                    help=f"Only {QUICK_IDS}, coder-only, no repairs, 256 tokens, a grammar of 2 calls in 1 segment.")
     ap.add_argument("--provider", default="transformers", help="transformers (embedded SmolLM2-135M) | openai | vllm")
     ap.add_argument("--model", default=None, help="Model name for the provider.")
     ap.add_argument("--base-url", default=None, help="openai provider: endpoint ending in /v1.")
@@ -197,6 +198,8 @@ def main() -> None:
     ap.add_argument("--grammar", choices=["both", "on", "off", "auto"], default="auto",
                     help="Reward Coder grammar-constrained decoding: both = on and off side by side; auto = both when "
                          "the provider can constrain its decoding, else off.")
+    ap.add_argument("--grammar-max-calls", type=int, default=9, help="With the grammar: most reward calls per segment.")
+    ap.add_argument("--grammar-max-segments", type=int, default=2, help="With the grammar: most execute_plan segments.")
     ap.add_argument("--only", nargs="*", help="Suite entries to run (ids from mpc_suite.json).")
     ap.add_argument("--seeds", type=int, default=1, help="Planner seeds per instruction (one translation each).")
     ap.add_argument("--llm-seed", type=int, default=0, help="Sampling seed of both stages (vary it for several translations).")
@@ -205,7 +208,9 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=None, help="Write every row (code, errors, specs) as JSON here.")
     args = ap.parse_args()
     if args.quick:
+        # the longest quadruped program of a 2-call, 1-segment grammar is ~185 tokens: it fits the 256-token budget
         args.coder_only, args.repair_budget, args.max_tokens = True, 0, 256
+        args.grammar_max_calls, args.grammar_max_segments = 2, 1
     entries = json.loads(SUITE.read_text())
     ids = args.only or (QUICK_IDS if args.quick else None)
     if ids:
@@ -223,7 +228,8 @@ def main() -> None:
         for mode in modes:
             config = L2RConfig(use_descriptor=not args.coder_only, descriptor_retries=args.descriptor_retries,
                                descriptor_max_tokens=args.max_tokens, seed=args.llm_seed,
-                               grammar="on" if mode == "grammar" else "off",
+                               grammar="on" if mode == "grammar" else "off", grammar_max_calls=args.grammar_max_calls,
+                               grammar_max_segments=args.grammar_max_segments,
                                coder=CodegenConfig(repair_budget=args.repair_budget, temperature=0.3,
                                                    max_tokens=args.max_tokens, seed=args.llm_seed, timeout_s=20.0,
                                                    memory_mb=512))
@@ -279,6 +285,7 @@ def main() -> None:
         "instructions": len(entries), "runs": n, "provider": args.provider, "model": args.model or "default",
         "coder_only": args.coder_only, "repair_budget": args.repair_budget, "translate_s": round(translate_s),
         "load_avg_1m": round(load[0], 2), "quick": args.quick, "headline_mode": modes[0], "max_tokens": args.max_tokens,
+        "grammar_max_calls": args.grammar_max_calls, "grammar_max_segments": args.grammar_max_segments,
         "stages": stages, "program_valid_rate_grammar": stages.get("grammar", {}).get("program_valid_rate"),
         "program_valid_rate_free": stages.get("free", {}).get("program_valid_rate"),
     }))
