@@ -63,8 +63,10 @@ def pipeline(envs: list[str], modes: list[str], cfg_kwargs: dict, out: Path, pro
                 except CodegenError as exc:
                     report, saved, code = dataclasses.asdict(exc.report), None, None
                 counts = _counts(report)
+                errors = [c["error"] for c in report["candidates"] + report["rounds"] if c["error"]]
                 rows[f"{env_id}/{mode}"] = {**counts, "seconds": round(time.monotonic() - start, 1),
-                                            "function": str(saved) if saved else None, "dropped": report["dropped"]}
+                                            "function": str(saved) if saved else None, "dropped": report["dropped"],
+                                            "first_errors": [e.splitlines()[0][:160] for e in errors[:3]]}
                 print(f"[pipeline] {env_id} {mode}: {json.dumps(rows[f'{env_id}/{mode}'])} (load {loadavg()})",
                       flush=True)
                 if code:
