@@ -26,7 +26,7 @@ def l2r(
     sandbox: str = typer.Option("local", "--sandbox", help="Sandbox that runs the coder's program."),
     coder_only: bool = typer.Option(False, "--coder-only", help="Skip the Motion Descriptor (L2R's coder-only ablation)."),
     repair_budget: int = typer.Option(3, "--repair-budget", min=0, help="Coder repair rounds after the first attempt."),
-    max_tokens: int = typer.Option(512, "--max-tokens", min=16, help="Token budget of each reply."),
+    max_tokens: int = typer.Option(1536, "--max-tokens", min=16, help="Token budget of each reply (fits the longest program the Reward Coder's grammar admits)."),
     seed: int = typer.Option(0, "--seed", help="Sampling and planner seed."),
     seconds: float | None = typer.Option(None, "--seconds", min=0.01, help="Run each execute_plan segment this long instead."),  # noqa: B008 - typer's idiom
     run: bool = typer.Option(True, "--run/--no-run", help="Run the controller on the final spec and print the metrics."),
