@@ -76,7 +76,7 @@ class L2RRunConfig(ControlRunConfig):
     sandbox: str = Field("local", description="Sandbox that runs the coder's program.")
     coder_only: bool = Field(False, description="Skip the Motion Descriptor (L2R's coder-only ablation).")
     repair_budget: int = Field(3, ge=0, description="Coder repair rounds after the first attempt.")
-    max_tokens: int = Field(512, ge=16, description="Token budget of each reply.")
+    max_tokens: int = Field(1536, ge=16, description="Token budget of each reply (fits the longest program the Reward Coder's grammar admits).")
     seed: int = Field(0, description="Sampling seed of both translator stages, and the planner's seed (replaces planner.seed).")
     run: bool = Field(True, description="Run the controller on the final spec and print the metrics reached.")
     output: str = Field("runs/l2r/{time}", description="Run directory: config.yaml, metrics.jsonl (one line per segment), "

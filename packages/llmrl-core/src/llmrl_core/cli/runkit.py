@@ -57,6 +57,22 @@ class RunContext:
         return ProgressDisplay(self.title, kwargs.pop("headline", self.headline),
                                kwargs.pop("eval_keys", self.eval_keys), **kwargs)
 
+    def print_result(self, evals: Mapping[str, dict[str, Any]] | None = None, *, title: str = "held-out evaluation",
+                     percent: Sequence[str] = ()) -> None:
+        """After the run: the ``eval_keys`` before and after (labels in ``percent`` as %), then the run directory."""
+        from llmrl_core.cli.output import console
+        from llmrl_core.cli.progress import before_after_lines
+
+        evals = evals or {}
+        lines = before_after_lines(evals.get("before"), evals.get("after"), self.eval_keys or {}, tuple(percent))
+        if lines:
+            console.print(f"[bold]{title}[/]")
+            for line in lines:
+                console.print(line, highlight=False)
+        if self.run.root.is_dir():
+            files = ", ".join(sorted(p.name + ("/" if p.is_dir() else "") for p in self.run.root.iterdir()))
+            console.print(f"run directory: {self.run.root} ({files})", highlight=False)
+
 
 def _unwrap(annotation: Any) -> Any:
     """``X | None`` -> ``X``; other unions stay as they are."""
@@ -183,12 +199,13 @@ def run_command(app: typer.Typer, name: str, model: type[BaseModel], *, resumabl
             raise TypeError(f"{fn.__name__}: parameter names {sorted(clash)} are the run kit's own")
         kit = [
             inspect.Parameter("config", inspect.Parameter.KEYWORD_ONLY, annotation=Path | None,
-                              default=typer.Option(None, "--config", help=f"YAML/TOML/JSON file of {model.__name__} fields.")),
+                              default=typer.Option(None, "--config", metavar="FILE",
+                                                   help=f"YAML/TOML/JSON file of {model.__name__} fields.")),
             inspect.Parameter("set_", inspect.Parameter.KEYWORD_ONLY, annotation=list[str],
-                              default=typer.Option([], "--set", help="Set any field, dotted keys for nested ones: "
+                              default=typer.Option([], "--set", metavar="KEY=VALUE", help="Set any field, dotted keys for nested ones: "
                                                    "--set a.b=value (repeatable; values parsed as YAML).")),
             inspect.Parameter("output", inspect.Parameter.KEYWORD_ONLY, annotation=str | None,
-                              default=typer.Option(None, "--output", help=_help(model.model_fields["output"]),
+                              default=typer.Option(None, "--output", metavar="DIR", help=_help(model.model_fields["output"]),
                                                    show_default=False)),
         ]
         if resumable:
