@@ -16,7 +16,9 @@ decoding): per mode, the stage counts (descriptor parsed, program parsed, valida
 ``program_valid_rate_grammar`` / ``program_valid_rate_free``, the share of Reward Coder replies that parse and
 validate.
 
-The translations of all instructions run concurrently in threads, and a batching wrapper merges their
+The scoring runs (expert and translated specs under the controller) fan out with
+llmrl_core.parallel.parallel_map (--executor local|ray|auto, --jobs at once); translation stays in this
+process. The translations of all instructions run concurrently in threads, and a batching wrapper merges their
 simultaneous LLM calls into one batched `generate` (the embedded model on CPU is dominated by per-token
 overhead, so a batch of 19 costs about as much as one); sandbox runs are serialised.
 
@@ -39,10 +41,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from mpc import SUITE, control_config, within  # noqa: E402 - the suite's controller and checks, shared with figure (3)
+from mpc import SUITE, suite_job  # noqa: E402 - the suite and its scored controller run, shared with figure (3)
 
 from llmrl_core import LLMProvider, get_provider, get_sandbox  # noqa: E402
-from llmrl_mpc.runner import run_spec  # noqa: E402
+from llmrl_core.parallel import EXECUTOR_DESCRIPTION, EXECUTORS, parallel_map, resolve_executor  # noqa: E402
 from llmrl_mpc.task import get_task  # noqa: E402
 from llmrl_rewardgen.codegen import CodegenConfig  # noqa: E402
 from llmrl_rewardgen.l2r import L2RConfig, L2RTranslator, TranslationError  # noqa: E402
@@ -176,11 +178,26 @@ def translate_all(entries, tasks, llm, sandbox, config: L2RConfig) -> list[dict]
     return results
 
 
-def score(task, spec, checks, threads: int, seed: int, replan_every: int) -> tuple[bool, dict]:
-    res = run_spec(task, spec, control_config(threads, seed), replan_every=replan_every, seed=seed)
-    reached = {c["metric"]: res.metrics[c["metric"]] for c in checks}
-    ok = all(within(c["metric"], reached[c["metric"]], c["target"], c["tol"]) for c in checks)
-    return ok, {m: round(v, 3) for m, v in reached.items()}
+def score_all(entries: list[dict], translations: dict[str, list[dict]], args) -> dict[tuple, dict]:
+    """Every controller run to score, fanned out by ``parallel_map`` (translation stays here: the provider batches):
+    each expert spec once per seed, each valid translated spec per mode and seed. Keyed (mode or "expert", id, seed)."""
+    def job(e: dict, spec: dict, seed: int) -> dict:
+        return {**e, "spec": spec, "set": "tuning", "planner": "mppi", "seed": seed, "threads": args.threads,
+                "replan_every": args.replan_every}
+
+    keys, jobs = [], []
+    for e in entries:
+        for seed in range(args.seeds):
+            keys.append(("expert", e["id"], seed))
+            jobs.append(job(e, e["spec"], seed))
+    for mode, trs in translations.items():
+        for e, tr in zip(entries, trs, strict=True):
+            for seed in range(args.seeds if tr["ok"] else 0):
+                keys.append((mode, e["id"], seed))
+                jobs.append(job(e, tr["spec"], seed))
+    workers = args.jobs or max(1, (os.cpu_count() or 1) // args.threads)
+    print(f"(4b) scoring {len(jobs)} controller runs: executor {resolve_executor(args.executor)}, {workers} at once", flush=True)
+    return dict(zip(keys, parallel_map(suite_job, jobs, backend=args.executor, max_workers=workers), strict=True))
 
 
 def main() -> None:
@@ -205,6 +222,8 @@ def main() -> None:
     ap.add_argument("--llm-seed", type=int, default=0, help="Sampling seed of both stages (vary it for several translations).")
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--replan-every", type=int, default=5)
+    ap.add_argument("--executor", choices=EXECUTORS, default="auto", help=EXECUTOR_DESCRIPTION)
+    ap.add_argument("--jobs", type=int, default=None, help="Controller runs at once (default: CPU count // --threads, at least 1).")
     ap.add_argument("--out", type=Path, default=None, help="Write every row (code, errors, specs) as JSON here.")
     args = ap.parse_args()
     if args.quick:
@@ -239,20 +258,18 @@ def main() -> None:
     translated = translations[modes[0]]  # the headline mode: grammar on when the provider can
     for mode, trs in translations.items():
         print(f"(4a) translation, {mode}: {sum(t['ok'] for t in trs)}/{len(entries)} valid specs", flush=True)
-    expert: dict = {}
+    scored = score_all(entries, translations, args)
     rows_by_mode: dict = {}
     for mode, trs in translations.items():
         rows_by_mode[mode] = mode_rows = []
         for e, tr in zip(entries, trs, strict=True):
             for seed in range(args.seeds):
-                if (e["id"], seed) not in expert:
-                    expert[e["id"], seed] = score(tasks[e["task"]], e["spec"], e["checks"], args.threads, seed,
-                                                  args.replan_every)
-                ref_ok, ref = expert[e["id"], seed]
+                ref = scored["expert", e["id"], seed]
+                ref_ok, ref = ref["ok"], ref["reached"]
                 l2r_ok, reached = (False, None)
                 if tr["ok"]:
-                    l2r_ok, reached = score(tasks[e["task"]], tr["spec"], e["checks"], args.threads, seed,
-                                            args.replan_every)
+                    run = scored[mode, e["id"], seed]
+                    l2r_ok, reached = run["ok"], run["reached"]
                 mode_rows.append({"id": e["id"], "task": e["task"], "seed": seed, "mode": mode, "expert_ok": ref_ok,
                                   "expert_reached": ref, "l2r_ok": l2r_ok, "l2r_reached": reached,
                                   **{k: v for k, v in tr.items()}})

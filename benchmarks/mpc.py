@@ -19,7 +19,7 @@ The suite runs fan out with llmrl_core.parallel.parallel_map (--executor local: 
 a Ray cluster), --workers at once (default: CPU count // --threads: the rollouts already use threads).
 
 Usage: python benchmarks/mpc.py [--quick] [--planners P ...] [--sets tuning heldout] [--seeds N]
-                                [--threads N] [--executor auto|local|ray] [--workers N]
+                                [--threads N] [--executor auto|local|ray] [--workers/--jobs N]
                                 [--only ID ...] [--out rows.json] [--skip-overhead]
 The last line printed is one JSON object of headline figures.
 """
@@ -174,6 +174,7 @@ def suite_job(job: dict) -> dict:
     workers_cpu = max(0.0, time.process_time() - cpu0 - main_cpu)
     checks = [(c["metric"], res.metrics[c["metric"]], c["target"], c["tol"]) for c in job["checks"]]
     return {"id": job["id"], "set": job["set"], "task": job["task"], "planner": job["planner"], "seed": job["seed"],
+            "threads": job["threads"],
             "ok": all(within(*c) for c in checks), "reached": {m: round(v, 3) for m, v, _, _ in checks},
             "wanted": {m: f"{tg}±{tol}" for m, _, tg, tol in checks},
             "sim_s": round(res.sim_seconds, 3), "wall_s": round(wall, 2), "plans": res.plans,
@@ -227,7 +228,8 @@ def main() -> None:
     ap.add_argument("--only", nargs="*", help="Suite entries to run (ids from the suite files).")
     ap.add_argument("--seeds", type=int, default=1, help="Planner seeds per suite entry: 0 .. N-1 (each run counts once).")
     ap.add_argument("--executor", choices=EXECUTORS, default="auto", help=EXECUTOR_DESCRIPTION)
-    ap.add_argument("--workers", type=int, default=None, help="Suite runs at once (default: CPU count // --threads, at least 1).")
+    ap.add_argument("--workers", "--jobs", dest="workers", type=int, default=None,
+                    help="Suite runs at once (default: CPU count // --threads, at least 1).")
     ap.add_argument("--skip-overhead", action="store_true", help="Skip figure (1).")
     ap.add_argument("--out", type=Path, default=None, help="Write every suite row as JSON here.")
     args = ap.parse_args()
