@@ -110,65 +110,65 @@ class _StepTimer:
         return Timer()
 
 
-def _time_trainer(ours: bool, cfg, dataset, out: Path, use_vllm: bool = False) -> tuple[list[float], list[float]]:
+def _time_trainer(ours: bool, cfg, dataset, out: Path) -> tuple[list[float], list[float]]:
     """Seconds per step after the first: (CPU, wall). ``ours``: our class and callbacks; else TRL's bare trainer."""
     import torch
     from trl import GRPOTrainer
 
-    from llmrl_grpo.run import RunDir, build_reward_funcs, load_model, make_metrics_callback, trl_config
-    from llmrl_grpo.trainer import LlmrlGRPOTrainer, MayeGRPOTrainer
+    from llmrl_grpo.recipe import GRPORecipe
+    from llmrl_grpo.run import RunDir, load_model, make_metrics_callback, trainer_class, trl_config
 
     torch.manual_seed(cfg.seed)
     model, tokenizer, backend = load_model(cfg)
     run = RunDir(out)
     run.root.mkdir(parents=True, exist_ok=True)
-    funcs, weights = build_reward_funcs(cfg, tokenizer)
+    recipe = GRPORecipe(cfg)
+    funcs, weights = (list(x) for x in zip(*recipe.rewards(tokenizer), strict=True))
     args = trl_config(cfg, run, backend.device.type, bf16=str(backend.default_dtype) == "torch.bfloat16")
     args.reward_weights, args.save_strategy = weights, "no"
-    args.generation_kwargs = {"min_new_tokens": cfg.max_completion_length}  # equal generation work in both arms
-    if use_vllm:
-        args.use_vllm, args.vllm_mode, args.vllm_gpu_memory_utilization = True, "colocate", 0.3
+    args.generation_kwargs = {"min_new_tokens": cfg.generation.max_completion_length}  # equal work in both arms
     timer = _StepTimer()
     common = dict(model=model, reward_funcs=funcs, args=args, train_dataset=dataset, processing_class=tokenizer)
     if not ours:
         trainer = GRPOTrainer(**common, callbacks=[timer])
-    elif cfg.mode == "maye":
-        trainer = MayeGRPOTrainer(**common, callbacks=[timer, make_metrics_callback(run, funcs[0], cfg.steps, None)],
-                                  keep_mean=cfg.maye_keep_mean)
     else:
-        trainer = LlmrlGRPOTrainer(**common, callbacks=[timer, make_metrics_callback(run, funcs[0], cfg.steps, None)])
+        extra = {"keep_mean": cfg.optim.maye_keep_mean} if cfg.mode == "maye" else {}
+        trainer = trainer_class(cfg.mode)(**common, callbacks=[timer, make_metrics_callback(run, recipe, cfg.steps, None)],
+                                          **extra)
     trainer.train()
     return timer.cpu[1:], timer.wall[1:]  # the first step warms up
 
 
-def overhead(quick: bool, out: Path, use_vllm: bool = False) -> dict:
+def overhead(quick: bool, out: Path, backend: str = "hf") -> dict:
     """Per mode: our trainer + callbacks vs bare TRL, same config and data, alternated to share the machine's load."""
-    from llmrl_grpo.config import TrainConfig
+    from llmrl_grpo.config import GRPOTrainConfig
     from llmrl_grpo.data import to_dataset
     from llmrl_grpo.run import load_task
 
     figures: dict = {}
+    use_vllm = backend != "hf"
     tag = "vllm_" if use_vllm else ""
     for mode in ("maye", "grpo"):
-        cfg = TrainConfig(mode=mode, steps=3 if quick else 5, completions_per_step=4 if quick else 32,
-                          num_generations=2 if quick else 8, max_completion_length=4 if quick else 16,
-                          output=str(out / mode))
+        cfg = GRPOTrainConfig(mode=mode, steps=3 if quick else 5, output=str(out / mode), generation={
+            "completions_per_step": 4 if quick else 32, "num_generations": 2 if quick else 8,
+            "max_completion_length": 4 if quick else 16, "backend": backend})
         _, train_examples, _, _ = load_task(cfg)
         dataset = to_dataset(train_examples, cfg.instruction)
-        times = {"ours": ([], []), "bare": ([], [])}
+        times: dict[str, tuple[list[float], list[float]]] = {"ours": ([], []), "bare": ([], [])}
         for rnd in range(1 if quick else 2):
             for arm in ("ours", "bare") if rnd % 2 == 0 else ("bare", "ours"):
-                cpu, wall = _time_trainer(arm == "ours", cfg, dataset, out / f"{mode}-{arm}{rnd}", use_vllm)
+                cpu, wall = _time_trainer(arm == "ours", cfg, dataset, out / f"{mode}-{arm}{rnd}")
                 times[arm][0].extend(cpu)
                 times[arm][1].extend(wall)
         ours_cpu, bare_cpu = statistics.median(times["ours"][0]), statistics.median(times["bare"][0])
         ours_wall, bare_wall = statistics.median(times["ours"][1]), statistics.median(times["bare"][1])
         cls = "MayeGRPOTrainer" if mode == "maye" else "LlmrlGRPOTrainer"
+        gen = cfg.generation
         print(f"overhead {mode}{' (vLLM colocated)' if use_vllm else ''}: {cls} + callbacks {ours_cpu:.2f} CPU-s/step "
               f"({ours_wall:.2f} s wall), bare TRL GRPOTrainer {bare_cpu:.2f} CPU-s/step ({bare_wall:.2f} s wall): "
               f"CPU ratio {ours_cpu / bare_cpu:.3f}, wall ratio {ours_wall / bare_wall:.3f} "
-              f"({len(times['ours'][0])} + {len(times['bare'][0])} timed steps; {cfg.completions_per_step} responses x "
-              f"{cfg.max_completion_length} tokens per step)")
+              f"({len(times['ours'][0])} + {len(times['bare'][0])} timed steps; {gen.completions_per_step} responses x "
+              f"{gen.max_completion_length} tokens per step)")
         figures.update({
             f"{tag}{mode}_cpu_ratio_vs_bare_trl": round(ours_cpu / bare_cpu, 3),
             f"{tag}{mode}_wall_ratio_vs_bare_trl": round(ours_wall / bare_wall, 3),
@@ -207,7 +207,7 @@ def main() -> None:
                 try:
                     import vllm  # noqa: F401
 
-                    figures.update(overhead(args.quick, out / "overhead_vllm", use_vllm=True))
+                    figures.update(overhead(args.quick, out / "overhead_vllm", backend="vllm-colocate"))
                 except ImportError:
                     print("vLLM is not installed: skipping the colocated figure", file=sys.stderr)
     figures["load_end"] = _load()
