@@ -132,11 +132,11 @@ def test_language_reward_foreign_scope_penalises_every_other_script() -> None:
 def test_reward_config_rejects_a_language_its_scope_would_penalise() -> None:
     from llmrl_core.config import load_config
     from llmrl_core.errors import ConfigError
-    from llmrl_grpo.config import TrainConfig
+    from llmrl_grpo.config import GRPOTrainConfig
 
     with pytest.raises(ConfigError, match="language_scope"):
-        load_config(TrainConfig, overrides=["rewards.language=zh"])
-    cfg = load_config(TrainConfig, overrides=["rewards.language=zh", "rewards.language_scope=foreign"])
+        load_config(GRPOTrainConfig, overrides=["rewards.language=zh"])
+    cfg = load_config(GRPOTrainConfig, overrides=["rewards.language=zh", "rewards.language_scope=foreign"])
     assert cfg.rewards.language_scope == "foreign"
 
 
