@@ -91,7 +91,9 @@ def headline_markdown(f: dict) -> str:
 
 
 class _StepTimer:
-    def __new__(cls):
+    """Times each generation step: one generation and its ``updates`` optimiser steps."""
+
+    def __new__(cls, updates: int):
         from transformers import TrainerCallback
 
         class Timer(TrainerCallback):
@@ -100,12 +102,14 @@ class _StepTimer:
                 self.wall: list[float] = []
 
             def on_step_begin(self, args, state, control, **kwargs):
-                self._t, self._c = time.perf_counter(), time.process_time()
+                if state.global_step % updates == 0:
+                    self._t, self._c = time.perf_counter(), time.process_time()
 
             def on_step_end(self, args, state, control, **kwargs):
-                # CPU time of the process: on a shared machine wall time mostly measures the neighbours.
-                self.cpu.append(time.process_time() - self._c)
-                self.wall.append(time.perf_counter() - self._t)
+                if state.global_step % updates == 0:
+                    # CPU time of the process: on a shared machine wall time mostly measures the neighbours.
+                    self.cpu.append(time.process_time() - self._c)
+                    self.wall.append(time.perf_counter() - self._t)
 
         return Timer()
 
@@ -127,13 +131,14 @@ def _time_trainer(ours: bool, cfg, dataset, out: Path) -> tuple[list[float], lis
     args = trl_config(cfg, run, backend.device.type, bf16=str(backend.default_dtype) == "torch.bfloat16")
     args.reward_weights, args.save_strategy = weights, "no"
     args.generation_kwargs = {"min_new_tokens": cfg.generation.max_completion_length}  # equal work in both arms
-    timer = _StepTimer()
+    updates = cfg.optim.updates_per_generation
+    timer = _StepTimer(updates)
     common = dict(model=model, reward_funcs=funcs, args=args, train_dataset=dataset, processing_class=tokenizer)
     if not ours:
         trainer = GRPOTrainer(**common, callbacks=[timer])
     else:
         extra = {"keep_mean": cfg.optim.maye_keep_mean} if cfg.mode == "maye" else {}
-        trainer = trainer_class(cfg.mode)(**common, callbacks=[timer, make_metrics_callback(run, recipe, cfg.steps, None)],
+        trainer = trainer_class(cfg.mode)(**common, callbacks=[timer, make_metrics_callback(run, recipe, cfg.steps, None, updates)],
                                           **extra)
     trainer.train()
     return timer.cpu[1:], timer.wall[1:]  # the first step warms up

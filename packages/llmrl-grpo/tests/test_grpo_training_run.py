@@ -43,10 +43,9 @@ def test_stopped_run_resumes_at_the_same_step_and_data_order(tmp_path) -> None:
         **FIXED, mode="maye", steps=3, generation={"completions_per_step": 4, "max_completion_length": 4},
         optim={"learning_rate": 1e-5}, eval={"before": False, "after": False}, save_steps=2,
     )
-    class StopAt2(TrainerCallback):  # what a kill right after the step-2 checkpoint leaves behind
+    class StopAt2(TrainerCallback):  # what a kill right after the step-2 checkpoint (the first) leaves behind
         def on_save(self, args, state, control, **kwargs):
-            if state.global_step == 2:
-                control.should_training_stop = True
+            control.should_training_stop = True
 
     full = train(GRPOTrainConfig(**base, output=str(tmp_path / "full")))
     assert full["stopped_at"] == 3
@@ -62,6 +61,21 @@ def test_stopped_run_resumes_at_the_same_step_and_data_order(tmp_path) -> None:
     assert len({tuple(r["batch_ids"]) for r in ref}) == 3  # 8 prompts, 4 a step: step 3 starts a new epoch
     saved = json.loads(json.dumps(RunDir(tmp_path / "cut").config.read_text()))
     assert "mode: maye" in saved
+
+
+@pytest.mark.slow
+def test_updates_within_a_generation_batch_make_the_ppo_clip_act(tmp_path) -> None:
+    # One update per batch: the ratio is exactly 1 (TRL reuses the detached log-probs), nothing is clipped.
+    # Several: after the first update the policy has moved, so some tokens' ratios leave [0.8, 1.2].
+    base = dict(**FIXED, mode="maye", generation={"completions_per_step": 8, "max_completion_length": 8},
+                eval={"before": False, "after": False})
+    train(GRPOTrainConfig(**base, steps=1, optim={"updates_per_generation": 1}, output=str(tmp_path / "one")))
+    (one,) = _records(tmp_path / "one")
+    assert one["updates"] == 1 and one["clip_ratio/region_mean"] == 0.0
+    train(GRPOTrainConfig(**base, steps=2, optim={"updates_per_generation": 4}, output=str(tmp_path / "four")))
+    records = _records(tmp_path / "four")
+    assert [(r["step"], r["updates"]) for r in records] == [(1, 4), (2, 8)]
+    assert max(r["clip_ratio/region_mean"] for r in records) > 0.0, records
 
 
 def test_resume_without_a_run_and_unknown_names_are_clear(tmp_path) -> None:

@@ -38,7 +38,12 @@ class OptimConfig(BaseModel):
     learning_rate: float = Field(6e-5, gt=0.0, description="AdamW learning rate.")
     beta: float = Field(0.001, ge=0.0, description="k3 KL coefficient (a loss term, not in the reward).")
     epsilon: float = Field(0.2, gt=0.0, description="PPO clip range.")
-    num_iterations: int = Field(1, ge=1, description="PPO epochs over each generation batch.")
+    updates_per_generation: int = Field(
+        2, ge=1, description="PPO updates (optimiser steps) on each generation batch (MAYE: 32): the batch is split "
+        "into updates_per_generation / num_iterations mini-batches, each used num_iterations times. Above 1 the policy "
+        "moves within a batch, so the importance ratio leaves 1 and the PPO clip acts; 1 makes each step plain "
+        "policy gradient. TRL's steps_per_generation (the mini-batches) and num_iterations underneath.")
+    num_iterations: int = Field(1, ge=1, description="PPO epochs over each generation batch (divides updates_per_generation).")
     weight_decay: float = Field(0.01, ge=0.0, description="AdamW weight decay.")
     warmup_ratio: float = Field(0.0, ge=0.0, lt=1.0, description="Share of the steps spent warming the learning rate up.")
     lr_scheduler: str = Field("constant", description="A transformers scheduler name (constant, cosine, linear, ...).")
@@ -46,6 +51,18 @@ class OptimConfig(BaseModel):
     maye_keep_mean: bool = Field(
         False, description="maye mode: add the batch mean back after whitening, exactly as MAYE's code (default: centred)."
     )
+
+    @model_validator(mode="after")
+    def _check_updates(self) -> OptimConfig:
+        if self.updates_per_generation % self.num_iterations:
+            raise ValueError(f"updates_per_generation ({self.updates_per_generation}) must be a multiple of "
+                             f"num_iterations ({self.num_iterations}): each epoch takes the same mini-batches")
+        return self
+
+    @property
+    def minibatches(self) -> int:
+        """Mini-batches a generation batch is split into (TRL's ``steps_per_generation``)."""
+        return self.updates_per_generation // self.num_iterations
 
 
 class GenerationConfig(BaseModel):
@@ -152,8 +169,13 @@ class RecipeConfig(BaseModel):
     output: str = Field("runs/grpo", description="Run directory: config, metrics.jsonl, checkpoints, curves, eval.")
     seed: int = Field(0, description="Seed of the model init, data order and sampling.")
     backend: str | None = Field(None, description="llmrl backend name; null picks the best available.")
-    steps: int = Field(5, ge=1, description="Optimiser steps (one generation batch each).")
-    save_steps: int = Field(5, ge=1, description="Checkpoint every this many steps (final/ holds the model at the end).")
+    steps: int = Field(5, ge=1, description="Generation steps: each samples one batch and takes "
+                       "optim.updates_per_generation optimiser steps on it (metrics.jsonl has one line per step).")
+    save_steps: int = Field(5, ge=1, description="Checkpoint every this many (generation) steps (final/ holds the "
+                            "model at the end).")
+    preset: str | None = Field(
+        None, description="A named set of defaults applied under everything given explicitly (maye-paper: MAYE's "
+        "hyper-parameters; see llmrl_grpo.presets); null: the CPU defaults.")
     freeze_vision: bool = Field(True, description="VLMs: freeze the vision tower and projector.")
 
     optim: OptimConfig = Field(default_factory=OptimConfig, description="Optimisation and the PPO loss.")
@@ -162,8 +184,14 @@ class RecipeConfig(BaseModel):
 
     @model_validator(mode="before")
     @classmethod
-    def _moved_fields(cls, data: Any) -> Any:
-        """A field given at the top level that lives in a part: say where (``learning_rate`` -> ``optim``)."""
+    def _preset_and_moved_fields(cls, data: Any) -> Any:
+        """``preset``: its values go under the ones given (a field given explicitly wins). A field given
+        at the top level that lives in a part: say where (``learning_rate`` -> ``optim``)."""
+        if isinstance(data, dict) and data.get("preset") is not None:
+            from llmrl_core.runs import merge_nested
+            from llmrl_grpo.presets import preset_values
+
+            data = merge_nested(preset_values(data["preset"], cls), data)
         if isinstance(data, dict):
             for key in data:
                 if key in cls.model_fields:
@@ -184,7 +212,17 @@ class RecipeConfig(BaseModel):
                 f"generation.completions_per_step ({gen.completions_per_step}) must be a multiple of "
                 f"generation.num_generations ({gen.num_generations}) in grpo mode, so every prompt gets a full group"
             )
+        if gen.completions_per_step % self.optim.minibatches:
+            raise ValueError(
+                f"generation.completions_per_step ({gen.completions_per_step}) must split into "
+                f"optim.updates_per_generation / optim.num_iterations = {self.optim.minibatches} equal mini-batches"
+            )
         return self
+
+    @property
+    def optimizer_steps(self) -> int:
+        """Optimiser steps of the whole run (TRL's ``max_steps``)."""
+        return self.steps * self.optim.updates_per_generation
 
     @property
     def generations(self) -> int:

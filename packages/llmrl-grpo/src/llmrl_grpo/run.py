@@ -6,7 +6,8 @@ It owns the run directory, resuming, the model, the trainer and the held-out eva
 Run directory::
 
     config.yaml          the resolved config
-    metrics.jsonl        one line per step (TRL's logs + the recipe's step metrics, e.g. reflection, batch ids)
+    metrics.jsonl        one line per generation step (TRL's logs averaged over its optim.updates_per_generation
+                         updates, e.g. clip_ratio/region_mean, + the recipe's step metrics, e.g. reflection, batch ids)
     eval.jsonl           held-out evals before and after training
     summary.md           what ran, and the held-out evals as a table
     curves.png           accuracy, response length and reflection ratios per step
@@ -44,9 +45,9 @@ class RunDir(runs.RunDir):
         super().__init__(root, writer=writer)
         self.final = self.root / "final"
 
-    def rewind_to(self, checkpoint: Path) -> int:
-        """Drop metrics logged after ``checkpoint`` (a killed run logged past it); return its step."""
-        step = int(checkpoint.name.split("-")[-1])
+    def rewind_to(self, checkpoint: Path, updates_per_step: int = 1) -> int:
+        """Drop metrics logged after ``checkpoint`` (a killed run logged past it); return its (generation) step."""
+        step = int(checkpoint.name.split("-")[-1]) // updates_per_step
         self.rewind_metrics(step)
         return step
 
@@ -55,18 +56,22 @@ def _scalar_logs(logs: dict[str, Any]) -> dict[str, float]:
     return {k: float(v) for k, v in logs.items() if isinstance(v, int | float) and not isinstance(v, bool)}
 
 
-def make_metrics_callback(run: RunDir, recipe: Recipe, total_steps: int, report: Reporter | None):
-    """A TrainerCallback writing one ``metrics.jsonl`` line per step: TRL's logs + the recipe's step metrics."""
+def make_metrics_callback(run: RunDir, recipe: Recipe, total_steps: int, report: Reporter | None,
+                          updates_per_step: int = 1):
+    """A TrainerCallback writing one ``metrics.jsonl`` line per generation step (TRL logs once per
+    ``updates_per_step`` optimiser steps): TRL's logs + the recipe's step metrics."""
     from transformers import TrainerCallback
 
     class MetricsCallback(TrainerCallback):
         def on_log(self, args, state, control, logs=None, **kwargs):  # type: ignore[override]
             if not logs or "loss" not in logs:
                 return
-            record: dict[str, Any] = {"step": state.global_step, **_scalar_logs(logs), **recipe.step_metrics()}
+            step = state.global_step // updates_per_step
+            record: dict[str, Any] = {"step": step, "updates": state.global_step, **_scalar_logs(logs),
+                                      **recipe.step_metrics()}
             run.log_metrics(record)
             if report:
-                report("step", step=state.global_step, total=total_steps, record=record)
+                report("step", step=step, total=total_steps, record=record)
 
     return MetricsCallback()
 
@@ -78,6 +83,7 @@ def trl_config(cfg: RecipeConfig, run: RunDir, device_type: str, bf16: bool, gen
     from llmrl_grpo.trainer import MayeGRPOConfig
 
     opt, gen = cfg.optim, cfg.generation
+    updates = opt.updates_per_generation
     engine = (generator or make_generator(gen)).trl_args()
     unknown = sorted(set(engine) - set(MayeGRPOConfig.__dataclass_fields__))
     if unknown:
@@ -85,8 +91,8 @@ def trl_config(cfg: RecipeConfig, run: RunDir, device_type: str, bf16: bool, gen
                           "a field of the installed TRL's GRPOConfig; see its vllm_* fields")
     return MayeGRPOConfig(
         output_dir=str(run.checkpoints),
-        per_device_train_batch_size=gen.completions_per_step,
-        steps_per_generation=1,
+        per_device_train_batch_size=gen.completions_per_step // opt.minibatches,
+        steps_per_generation=opt.minibatches,  # with num_iterations: `updates` optimiser steps per generation batch
         num_generations=cfg.generations,
         max_completion_length=gen.max_completion_length,
         temperature=gen.temperature,
@@ -102,10 +108,10 @@ def trl_config(cfg: RecipeConfig, run: RunDir, device_type: str, bf16: bool, gen
         warmup_steps=opt.warmup_ratio,  # a float below 1 is a ratio of the total steps
         lr_scheduler_type=opt.lr_scheduler,
         max_grad_norm=opt.max_grad_norm,
-        max_steps=cfg.steps,
-        logging_steps=1,
+        max_steps=cfg.optimizer_steps,
+        logging_steps=updates,  # one metrics line per generation batch
         save_strategy="steps",
-        save_steps=cfg.save_steps,
+        save_steps=cfg.save_steps * updates,  # checkpoints at generation boundaries, so a resume regenerates
         report_to=[],
         seed=cfg.seed,
         data_seed=cfg.seed,
@@ -198,7 +204,7 @@ def train(cfg: C, recipe: RecipeFactory | None = None, *, resume: bool = False, 
             return record
 
         evals = evals_before(run, cfg, held_out)
-        checkpoint = resume_checkpoint(run, resume, emit)
+        checkpoint = resume_checkpoint(run, resume, emit, cfg.optim.updates_per_generation)
         rewards = method.rewards(tokenizer)
         args = trl_config(cfg, run, backend.device.type, bf16=str(backend.default_dtype) == "torch.bfloat16",
                           generator=generator)
@@ -207,7 +213,8 @@ def train(cfg: C, recipe: RecipeFactory | None = None, *, resume: bool = False, 
         trainer = trainer_class(cfg.mode)(
             model=model, reward_funcs=[func for func, _ in rewards], args=args, train_dataset=method.dataset(train_examples),
             processing_class=tokenizer, rollout_func=method.rollout_func(generator), generator=generator,
-            callbacks=[make_metrics_callback(run, method, cfg.steps, emit), *method.callbacks(), *(callbacks or [])],
+            callbacks=[make_metrics_callback(run, method, cfg.steps, emit, cfg.optim.updates_per_generation),
+                       *method.callbacks(), *(callbacks or [])],
             **extra,
         )
         return train_and_finish(run, cfg, method, trainer, tokenizer, checkpoint, evals, held_out, emit)
@@ -221,11 +228,11 @@ def evals_before(run: RunDir, cfg: RecipeConfig, held_out: Callable[[str, int], 
     return evals
 
 
-def resume_checkpoint(run: RunDir, resume: bool, emit: Reporter) -> Path | None:
+def resume_checkpoint(run: RunDir, resume: bool, emit: Reporter, updates_per_step: int = 1) -> Path | None:
     """The checkpoint to resume from (metrics rewound to it), or None for a fresh start."""
     checkpoint = run.latest_checkpoint() if resume else None
     if checkpoint is not None:
-        step = run.rewind_to(checkpoint)
+        step = run.rewind_to(checkpoint, updates_per_step)
         emit("status", message=f"resuming from step {step}")
     return checkpoint
 
@@ -236,8 +243,9 @@ def train_and_finish(run: RunDir, cfg: RecipeConfig, recipe: Recipe, trainer: An
     """Train; unless a callback stopped it early (left resumable), save the final model, evaluate after, plot."""
     emit("status", message="training")
     trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
-    if trainer.state.global_step < cfg.steps:
-        return {"run_dir": str(run.root), "stopped_at": trainer.state.global_step, "evals": evals}
+    stopped_at = trainer.state.global_step // cfg.optim.updates_per_generation
+    if trainer.state.global_step < cfg.optimizer_steps:
+        return {"run_dir": str(run.root), "stopped_at": stopped_at, "evals": evals}
     trainer.save_model(str(run.final))  # the main process only, as every Trainer save
     if run.writer:
         tokenizer.save_pretrained(str(run.final))
@@ -248,7 +256,7 @@ def train_and_finish(run: RunDir, cfg: RecipeConfig, recipe: Recipe, trainer: An
         from llmrl_grpo.plots import plot_curves
 
         plot_curves(run.read_jsonl(run.metrics), run.curves, list(evals.values()), accuracy_key=recipe.accuracy_metric)
-    return {"run_dir": str(run.root), "stopped_at": trainer.state.global_step, "evals": evals}
+    return {"run_dir": str(run.root), "stopped_at": stopped_at, "evals": evals}
 
 
 EVAL_COLUMNS = ("pass@1_greedy", "pass@1_t0.6", "mean@k_t1.0", "pass@8", "unparseable", "t1.0/reflection_ratio")
@@ -270,7 +278,8 @@ def eval_table(evals: list[dict[str, Any]]) -> str:
 def write_summary(run: RunDir, cfg: RecipeConfig, evals: list[dict[str, Any]], recipe: str = "grpo") -> str:
     """``summary.md``: what ran (recipe, model, task, mode, steps) and the held-out evals."""
     text = (f"# {cfg.model} on {cfg.task}\n\n{recipe} recipe, {cfg.mode} mode, {cfg.steps} steps, "
-            f"{cfg.generation.completions_per_step} responses per step, seed {cfg.seed}.\n\n"
+            f"{cfg.generation.completions_per_step} responses per step, {cfg.optim.updates_per_generation} "
+            f"updates per step, seed {cfg.seed}.\n\n"
             "## Held-out evaluation\n\n" + (eval_table(evals) if evals else "(none)\n"))
     run.write_summary(text)
     return text

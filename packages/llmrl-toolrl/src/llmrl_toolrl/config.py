@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from llmrl_grpo.config import GenerationConfig, HeldOutConfig, Mode, RecipeConfig
+from llmrl_grpo.config import GenerationConfig, HeldOutConfig, Mode, OptimConfig, RecipeConfig
 
 TORL_TEMPLATE = (
     "A conversation between User and Assistant. The user asks a question, and the Assistant solves it. "
@@ -49,6 +49,18 @@ class ToolConfig(BaseModel):
         return self.prompt_template.format(question=question) + self.assistant_prefix
 
 
+class ToRLOptimConfig(OptimConfig):
+    """ToRL's optimisation: no KL term, one update per generation batch; the learning rate is a CPU-scale departure."""
+
+    beta: float = Field(0.0, ge=0.0, description="k3 KL coefficient (ToRL: 0, no KL term).")
+    updates_per_generation: int = Field(
+        1, ge=1, description="PPO updates (optimiser steps) on each generation batch (ToRL: 1; above 1 the batch is "
+        "split into mini-batches and the PPO clip acts).")
+    learning_rate: float = Field(
+        6e-5, gt=0.0, description="AdamW learning rate (ToRL: 1e-6 over hundreds of steps; 6e-5 moves the 135M model "
+        "in the few steps a CPU run takes).")
+
+
 class ToRLGenerationConfig(GenerationConfig):
     """Sampling during training; a response holds model and tool-output tokens."""
 
@@ -60,6 +72,7 @@ class ToRLTrainConfig(RecipeConfig):
 
     output: str = Field("runs/toolrl", description="Run directory: config, metrics.jsonl, checkpoints, curves, eval.")
     mode: Mode = Field("grpo", description="grpo (n responses per prompt, group baseline, as ToRL) or maye.")
+    optim: ToRLOptimConfig = Field(default_factory=ToRLOptimConfig, description="Optimisation and the PPO loss.")
     generation: ToRLGenerationConfig = Field(default_factory=ToRLGenerationConfig, description="Sampling during training.")
     eval: HeldOutConfig = Field(default_factory=HeldOutConfig,
                                 description="Held-out evaluation: greedy pass@1 with the tool loop, and the tool metrics.")
