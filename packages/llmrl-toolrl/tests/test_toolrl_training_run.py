@@ -47,6 +47,36 @@ def test_short_training_run_and_resume(tmp_path):
     assert steps == [1, 2, 3]
 
 
+OPTIONAL_TOOL = (
+    "<|im_start|>user\nWhat is 23 * 41? You may use Python.<|im_end|>\n<|im_start|>assistant\n```python\n"
+    "print(23 * 41)\n```\n```output\n943\n```\nThe answer is \\boxed{{943}}.<|im_end|>\n"
+    "<|im_start|>user\n{question} You may use Python.<|im_end|>\n<|im_start|>assistant\n"
+)
+
+
+@pytest.mark.slow
+def test_tool_use_rises_on_a_fixed_prompt_set(tmp_path):
+    # Two-digit products: the untrained model answers right through the tool and wrong without it, and the
+    # prompt leaves calling it to the model (no assistant prefix), so the +1/-1 reward should teach tool use.
+    from llmrl_toolrl.recipe import train
+
+    cfg = ToRLTrainConfig(
+        output=str(tmp_path / "run"), steps=5, save_steps=5, seed=0, task="multiplication",
+        task_config={"seed": 0, "train_size": 8, "test_size": 4},
+        generation={"completions_per_step": 16, "num_generations": 8, "max_completion_length": 40},
+        eval={"before": False, "after": False}, optim={"learning_rate": 1e-4},
+        tools=ToolConfig(prompt_template=OPTIONAL_TOOL, timeout_s=5,
+                         sandbox_config={"workers": 2, "light_preload": None, "preload": ["math"]}),
+    )
+    train(cfg)
+    records = [json.loads(x) for x in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    share = [r["tools/response_share"] for r in records]
+    accuracy = [r["tools/accuracy"] for r in records]
+    assert len(records) == 5, records
+    first, last = sum(share[:2]) / 2, sum(share[-2:]) / 2
+    assert last >= first + 0.1, f"share of responses calling the tool per step {share}, accuracy {accuracy}"
+
+
 def test_training_refuses_an_existing_run(tmp_path):
     from llmrl_core.errors import ConfigError
     from llmrl_grpo.run import RunDir, prepare_run_dir
