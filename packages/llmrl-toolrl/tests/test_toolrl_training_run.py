@@ -55,13 +55,15 @@ OPTIONAL_TOOL = (
 
 
 @pytest.mark.slow
-def test_tool_use_rises_on_a_fixed_prompt_set(tmp_path):
+def test_tool_use_and_accuracy_rise_on_a_fixed_prompt_set(tmp_path):
     # Two-digit products: the untrained model answers right through the tool and wrong without it, and the
     # prompt leaves calling it to the model (no assistant prefix), so the +1/-1 reward should teach tool use.
+    # Measured on the 2-core CPU (1 thread): share calling the tool 0.44, 1.00, 1.00; accuracy 0.19, 0.19, 0.94
+    # (steps 4-5 of a longer run: share 1.00, 0.94; accuracy 1.00, 0.94).
     from llmrl_toolrl.recipe import train
 
     cfg = ToRLTrainConfig(
-        output=str(tmp_path / "run"), steps=5, save_steps=5, seed=0, task="multiplication",
+        output=str(tmp_path / "run"), steps=3, save_steps=3, seed=0, task="multiplication",
         task_config={"seed": 0, "train_size": 8, "test_size": 4},
         generation={"completions_per_step": 16, "num_generations": 8, "max_completion_length": 40},
         eval={"before": False, "after": False}, optim={"learning_rate": 1e-4},
@@ -72,9 +74,9 @@ def test_tool_use_rises_on_a_fixed_prompt_set(tmp_path):
     records = [json.loads(x) for x in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
     share = [r["tools/response_share"] for r in records]
     accuracy = [r["tools/accuracy"] for r in records]
-    assert len(records) == 5, records
-    first, last = sum(share[:2]) / 2, sum(share[-2:]) / 2
-    assert last >= first + 0.1, f"share of responses calling the tool per step {share}, accuracy {accuracy}"
+    assert len(records) == 3, records
+    assert min(share[1:]) >= share[0] + 0.25, f"share of responses calling the tool per step {share}"
+    assert accuracy[-1] >= accuracy[0] + 0.25, f"accuracy per step {accuracy}, tool share {share}"
 
 
 def test_training_refuses_an_existing_run(tmp_path):
