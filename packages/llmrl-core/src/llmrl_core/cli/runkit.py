@@ -107,6 +107,8 @@ def _field(model: type[BaseModel], dotted: str):
 
 def _help(info: Any) -> str:
     text = (info.description or "").strip()
+    if info.is_required():
+        return text
     default = info.get_default(call_default_factory=True)
     if isinstance(default, enum.Enum):
         default = default.value
