@@ -13,12 +13,10 @@ import typer
 from llmrl_core.cli.runkit import RunContext, run_command
 from llmrl_mpc.config import L2RRunConfig
 
-_app = typer.Typer(add_completion=False)  # holds the one command; the plugin exports it as ``l2r``
 
-
-@run_command(_app, "l2r", L2RRunConfig, arguments=["instructions"],
+@run_command(None, "l2r", L2RRunConfig, arguments=["instructions"],
              aliases={"samples": "planner.samples", "threads": "planner.nthread", "method": "planner.method"})
-def _l2r(cfg: L2RRunConfig, ctx: RunContext,
+def l2r(cfg: L2RRunConfig, ctx: RunContext,
          json_out: bool = typer.Option(False, "--json", help="Print one JSON object instead of the panels.")) -> None:
     """L2R: translate INSTRUCTION into a reward spec for TASK, then run it with MPC and print the metrics reached."""
     from llmrl_core import get_provider, get_sandbox
@@ -70,9 +68,6 @@ def _l2r(cfg: L2RRunConfig, ctx: RunContext,
         typer.echo(json.dumps(out))
     else:
         console.print(f"run directory: {ctx.run.root}", highlight=False)
-
-
-l2r = _app.registered_commands[0].callback  # the generated command (options from L2RRunConfig), for CommandSpec
 
 
 def _turn_markdown(turn: dict) -> str:
