@@ -24,7 +24,7 @@ def test_reset_applies_a_spec_and_reward_is_minus_cost() -> None:
     spec = {"task": "quadruped", "calls": [{"fn": "set_torso_targets", "target_torso_height": 0.4},
                                            {"fn": "execute_plan", "plan_duration": 1}]}
     env.reset(seed=0, options={"spec": spec})
-    task = env.unwrapped.task
+    task = env.unwrapped.robot
     assert task.p.height == 0.4
     _, reward, _, _, info = env.step(task.home_ctrl())
     assert reward == -info["cost"] and np.isfinite(reward)

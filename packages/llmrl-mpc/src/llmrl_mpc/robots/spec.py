@@ -210,7 +210,7 @@ def validate_spec(data: dict[str, Any] | str, task: str | None = None) -> Quadru
         return SPEC_MODELS[name].model_validate(data)
     except ValidationError as exc:
         raise RewardSpecError(f"reward spec for {name!r} is invalid:\n{_format(exc)}\n"
-                              f"Fix those fields; the schema is llmrl_env_mujoco.spec.{SPEC_MODELS[name].__name__}.") from None
+                              f"Fix those fields; the schema is llmrl_mpc.robots.spec.{SPEC_MODELS[name].__name__}.") from None
 
 
 def load_spec(path: str | Path, task: str | None = None) -> QuadrupedSpec | ManipulatorSpec:
