@@ -50,22 +50,34 @@ def type_name(annotation) -> str:
     return getattr(annotation, "__name__", str(annotation).replace("typing.", ""))
 
 
-def default_text(field) -> str:
-    if field.is_required():
-        return "required"
-    value = field.get_default(call_default_factory=True)
-    return repr(value.value if isinstance(value, Enum) else value)
+_REQUIRED = object()
 
 
-def rows(model, prefix: str = "") -> list[tuple[str, str, str, str]]:
-    """(dotted key, type, default, description) for every setting, nested models expanded in place."""
+def _default(field, parent_default, name: str):
+    """A field's default; inside a part, the value of the part's own default (which may differ from the class's)."""
+    if parent_default is not None:
+        return getattr(parent_default, name)
+    return _REQUIRED if field.is_required() else field.get_default(call_default_factory=True)
+
+
+def _text(value) -> str:
+    return "required" if value is _REQUIRED else repr(value.value if isinstance(value, Enum) else value)
+
+
+def rows(model, prefix: str = "", defaults=None) -> list[tuple[str, str, str, str]]:
+    """(dotted key, type, default, description) for every setting, nested models expanded in place.
+
+    ``defaults`` is the part's default instance when ``model`` is a part: a parent may give a part
+    other defaults than the part's class has (``coder: CodegenConfig = Field(default_factory=...)``).
+    """
     out = []
     for name, field in model.model_fields.items():
+        value = _default(field, defaults, name)
         nested = _nested_model(field.annotation)
         if nested is not None:
-            out += rows(nested, f"{prefix}{name}.")
+            out += rows(nested, f"{prefix}{name}.", None if value is _REQUIRED else value)
         else:
-            out.append((f"{prefix}{name}", type_name(field.annotation), default_text(field), field.description or ""))
+            out.append((f"{prefix}{name}", type_name(field.annotation), _text(value), field.description or ""))
     return out
 
 
