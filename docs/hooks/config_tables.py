@@ -4,7 +4,7 @@ A page holds a marker such as ``<!-- config-table: llmrl_grpo.GRPOTrainConfig --
 replaces it with one table row per setting (field, type, default, description), nested models
 flattened to dotted keys (``optim.learning_rate``). ``part=optim`` renders only that nested part,
 ``part=.`` only the top-level settings that are not parts. Built from the live model at every docs
-build, so a table cannot go stale; tests/test_docs_sources.py checks that every marker resolves.
+build, so a table cannot go stale; integration_tests/tests/test_integration_docs_sources.py checks the markers.
 """
 
 from __future__ import annotations
