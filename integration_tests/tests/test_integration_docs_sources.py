@@ -18,8 +18,9 @@ from pydantic import BaseModel, Field
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
 PACKAGES = sorted(p.parent for p in ROOT.glob("packages/*/README.md"))
+MEMBERS = sorted(p.parent for p in [*ROOT.glob("packages/*/README.md"), *ROOT.glob("plugins/*/*/README.md")])
 
-# The run configs whose settings a user must be able to look up (issue 16, item 7).
+# The configs whose settings a user must be able to look up: the run configs (issue 16, item 7) and the plugins'.
 RUN_CONFIGS = {
     "llmrl_grpo.GRPOTrainConfig",
     "llmrl_toolrl.ToRLTrainConfig",
@@ -31,6 +32,15 @@ RUN_CONFIGS = {
     "llmrl_rewardgen.lare.train.TrainConfig",
     "llmrl_seqmodel.ADRunConfig",
     "llmrl_serve.config.ServeConfig",
+    # the plugins' settings (get_provider / get_sandbox / get_task keywords)
+    "llmrl_provider_openai.config.OpenAIConfig",
+    "llmrl_provider_transformers.config.TransformersConfig",
+    "llmrl_provider_vllm.config.VLLMConfig",
+    "llmrl_sandbox_e2b.config.E2BSandboxConfig",
+    "llmrl_sandbox_fusion.config.FusionSandboxConfig",
+    "llmrl_sandbox_local.config.LocalSandboxConfig",
+    "llmrl_env_math.configs.ArithmeticConfig",
+    "llmrl_env_math.configs.FileTaskConfig",
 }
 
 
@@ -63,7 +73,7 @@ def test_package_page_includes_its_readme(package: Path) -> None:
     assert include in page.read_text(), f"docs/{page.name} must include the README with the line {include}"
 
 
-@pytest.mark.parametrize("package", PACKAGES, ids=lambda p: p.name)
+@pytest.mark.parametrize("package", MEMBERS, ids=lambda p: p.name)
 def test_no_readme_paragraph_is_copied_into_a_docs_page(package: Path) -> None:
     """A copy drifts from its README; the page includes the README, and says only what it adds."""
     readme = _paragraphs((package / "README.md").read_text())
