@@ -2,7 +2,7 @@
 
 Each instruction of the suite (benchmarks/mpc_suite.json, the tuning set; `--sets heldout` takes the
 instructions written after tuning froze) goes through the L2R translator (Motion Descriptor ->
-Reward Coder -> the coder's program run in the `local` sandbox against the task's recording stub ->
+Reward Coder -> the coder's program run in the `local` sandbox against the robot's recording stub ->
 validation -> repair rounds) with the chosen provider; every spec that validates is run by the same
 controller as figure (3) and scored with the suite's checks. In the same run the expert-written specs
 are run on the same instructions and seeds as the reference:

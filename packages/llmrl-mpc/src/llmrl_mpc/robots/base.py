@@ -52,7 +52,7 @@ class RobotTask:
         raise NotImplementedError
 
     def home(self, data: mujoco.MjData) -> None:
-        """Put ``data`` in the task's start pose (qpos, ctrl) and run forward kinematics."""
+        """Put ``data`` in the robot's start pose (qpos, ctrl) and run forward kinematics."""
         raise NotImplementedError
 
     def metrics(self, trace: Trajectory) -> dict[str, float]:
