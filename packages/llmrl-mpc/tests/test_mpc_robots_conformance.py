@@ -45,7 +45,7 @@ def test_one_robot_list_gives_the_registered_ids_the_run_choices_and_make_robot(
 
     registered = {c.name for c in list_components("environment") if c.distribution == "llmrl-mpc"}
     assert registered == {entry.env_id for entry in ROBOTS.values()} == {"llmrl/Quadruped-v0", "llmrl/Manipulator-v0"}
-    assert set(typing.get_args(ControlRunConfig.model_fields["task"].annotation)) == set(ROBOTS)
+    assert set(typing.get_args(ControlRunConfig.model_fields["robot"].annotation)) == set(ROBOTS)
     assert all(make_robot(name).name == name for name in ROBOTS)
     with pytest.raises(ConfigError, match="unknown robot 'hexapod'; choose one of"):
         make_robot("hexapod")

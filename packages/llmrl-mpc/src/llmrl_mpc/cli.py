@@ -98,13 +98,13 @@ def run(
     video: Path | None = typer.Option(None, "--video", help="Write an mp4 (needs MUJOCO_GL=egl or osmesa)."),  # noqa: B008 - typer's idiom
     json_out: bool = typer.Option(False, "--json", help="Print the result as one JSON object."),
 ) -> None:
-    """Run SPEC on TASK with receding-horizon MPC (sampling or iLQG); print the metrics reached per segment."""
+    """Run SPEC on ROBOT with receding-horizon MPC (sampling or iLQG); print the metrics reached per segment."""
     from llmrl_core.cli.output import console
     from llmrl_core.runs import prepare_run
     from llmrl_mpc.robots import make_robot
     from llmrl_mpc.runner import run_spec, write_run
 
-    robot = make_robot(cfg.task)
+    robot = make_robot(cfg.robot)
     parsed = robot.validate_file(cfg.spec)  # a RewardSpecError names the bad fields
     cfg, _ = prepare_run(cfg, ctx.run, resume=False)
     on_step, close = (None, None)
@@ -118,8 +118,8 @@ def run(
     finally:
         if close is not None:
             close()
-    write_run(ctx.run, result, header=f"# llmrl mpc run: {cfg.spec} on {cfg.task} ({cfg.planner.method})")
-    summary = {"task": cfg.task, **result.summary(), "run_dir": str(ctx.run.root)}
+    write_run(ctx.run, result, header=f"# llmrl mpc run: {cfg.spec} on {cfg.robot} ({cfg.planner.method})")
+    summary = {"robot": cfg.robot, **result.summary(), "run_dir": str(ctx.run.root)}
     if video is not None:
         summary["video"] = str(video)
     if json_out:
@@ -133,8 +133,8 @@ def run(
 
 
 @app.command()
-def schema(task: RobotName = typer.Option(..., "--task", help="The robot.")) -> None:  # noqa: B008 - typer's idiom
+def schema(robot: RobotName = typer.Option(..., "--robot", help="The robot.")) -> None:  # noqa: B008 - typer's idiom
     """Print the JSON schema of the robot's reward spec (what an L2R reward coder must produce)."""
     from llmrl_mpc.robots import make_robot
 
-    typer.echo(json.dumps(make_robot(task.value).spec_model.model_json_schema(), indent=2))
+    typer.echo(json.dumps(make_robot(robot.value).spec_model.model_json_schema(), indent=2))

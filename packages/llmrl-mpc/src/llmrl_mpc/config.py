@@ -52,7 +52,7 @@ class ControlRunConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    task: RobotName = Field("quadruped", description="The robot (the reward spec's \"task\").")
+    robot: RobotName = Field("quadruped", description="The robot (a reward spec names it under \"task\").")
     seconds: float | None = Field(None, gt=0, description="Run each execute_plan segment this long instead of its own duration (s).")
     replan_every: int = Field(5, ge=1, description="Plant steps (0.01 s each) between plans; 5 replans every 50 ms, as the suite runs.")
     planner: PlannerConfig = Field(default_factory=PlannerConfig, description="The planner; any field with --set planner.<field>=value.")
@@ -61,7 +61,7 @@ class ControlRunConfig(BaseModel):
 class MPCRunConfig(ControlRunConfig):
     """``llmrl mpc run``: a reward spec on a robot under receding-horizon MPC."""
 
-    task: RobotName = Field(..., description="The robot (the reward spec's \"task\").")
+    robot: RobotName = Field(..., description="The robot (a reward spec names it under \"task\").")
     spec: Path = Field(..., description='Reward spec JSON: {"task": ..., "calls": [...]} ending with execute_plan.')
     output: str = Field("runs/mpc/{time}", description="Run directory: config.yaml, metrics.jsonl (one line per segment), "
                         "summary.md; {time} becomes the start time.")

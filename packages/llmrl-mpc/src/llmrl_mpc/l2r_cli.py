@@ -33,13 +33,13 @@ def l2r(cfg: L2RRunConfig, ctx: RunContext,
     from llmrl_mpc.robots import make_robot
     from llmrl_mpc.runner import run_spec, write_run
 
-    robot = make_robot(cfg.task)
+    robot = make_robot(cfg.robot)
     cfg, _ = prepare_run(cfg, ctx.run, resume=False)
     options = {k: v for k, v in {"model": cfg.model, "base_url": cfg.base_url}.items() if v is not None}
     config = L2RConfig(use_descriptor=not cfg.coder_only, seed=cfg.seed, descriptor_max_tokens=cfg.max_tokens,
                        coder=CodegenConfig(repair_budget=cfg.repair_budget, temperature=0.3, max_tokens=cfg.max_tokens,
                                            seed=cfg.seed, timeout_s=20.0, memory_mb=512))
-    out: dict = {"task": cfg.task, "provider": cfg.provider, "model": cfg.model, "turns": []}
+    out: dict = {"robot": cfg.robot, "provider": cfg.provider, "model": cfg.model, "turns": []}
     ctx.run.write_config(cfg)
     with get_provider(cfg.provider, **options) as llm, get_sandbox(cfg.sandbox) as box:
         translator = L2RTranslator(robot, llm, box, config)
@@ -55,14 +55,14 @@ def l2r(cfg: L2RRunConfig, ctx: RunContext,
         with ctx.progress() as report:
             result = run_spec(robot, translator.turns[-1].spec, cfg.planner, replan_every=cfg.replan_every,
                               seconds=cfg.seconds, seed=cfg.seed, on_progress=progress_adapter(report))
-        write_run(ctx.run, result, header=f"# llmrl l2r on {cfg.task}\n\n{header}\n\n# Controller ({cfg.planner.method})")
+        write_run(ctx.run, result, header=f"# llmrl l2r on {cfg.robot}\n\n{header}\n\n# Controller ({cfg.planner.method})")
         summary = result.summary()
         out["metrics"] = [s["metrics"] for s in summary["segments"]]
         out["realtime_factor"] = summary["realtime_factor"]
         if not json_out:
             _print_metrics(console, summary)
     else:
-        ctx.run.write_summary(f"# llmrl l2r on {cfg.task}\n\n{header}\n\nThe controller was not run (--no-run).\n")
+        ctx.run.write_summary(f"# llmrl l2r on {cfg.robot}\n\n{header}\n\nThe controller was not run (--no-run).\n")
     out["run_dir"] = str(ctx.run.root)
     if json_out:
         typer.echo(json.dumps(out))
