@@ -11,7 +11,7 @@
 
     uv run --all-packages python benchmarks/grpo.py --quick                 # overhead, tiny steps (< 1 min alone)
     uv run --all-packages python benchmarks/grpo.py                         # overhead, default-sized steps
-    uv run --all-packages python benchmarks/grpo.py --headline --write docs/benchmarks/grpo-headline
+    uv run --all-packages python benchmarks/grpo.py --headline --skip-overhead --write benchmarks/results/grpo-headline
 
 The last line printed is one JSON object of the figures.
 """
