@@ -11,24 +11,46 @@ class _Config(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+Source = Literal["policy-gradient", "q-learning", "ucb", "thompson", "eps-greedy", "explorer-eps", "oracle-eps", "expert", "random"]
+LEARNERS = ("policy-gradient", "q-learning", "ucb", "thompson", "eps-greedy")
+"""Sources that are RL algorithms learning from their own rewards (what AD distils); the rest are scripted."""
+
+
 class HistoryConfig(_Config):
     """How learning histories are generated: one per (training task, seed)."""
 
-    source: Literal["explorer-eps", "oracle-eps", "q-learning", "ucb", "expert", "random"] = Field(
-        "explorer-eps",
-        description="explorer-eps: explore unvisited cells until rewarded, then exploit, eps annealed 1 -> 0 "
-        "(dark rooms); oracle-eps: AD^eps's noisy oracle with eps annealed 1 -> 0; q-learning: tabular; "
-        "ucb: for the bandit; expert: the oracle with eps = 0 (Expert Distillation's data); random: uniform actions (the random baseline; DPT's contexts on the bandit).",
+    source: Source | None = Field(
+        None,
+        description="None: the env's RL learner (q-learning on the grid worlds, ucb on the bandit). RL learners: "
+        "q-learning (tabular, optimistic initial values; on Key-to-Door its state adds 'rewarded yet this episode'), "
+        "ucb, thompson, eps-greedy (bandit). Scripted (not AD's set-up): explorer-eps (explore unvisited cells until "
+        "rewarded, then exploit, eps annealed 1 -> 0), oracle-eps (AD^eps's noisy oracle, eps annealed 1 -> 0), "
+        "expert (the oracle: Expert Distillation's data), random (uniform actions; DPT's contexts on the bandit).",
     )
-    episodes: int = Field(60, ge=1, description="Episodes per learning history.")
-    histories_per_task: int = Field(4, ge=1)
-    anneal_fraction: float = Field(0.7, gt=0, le=1, description="oracle-eps: eps reaches 0 after this share of the history.")
-    q_lr: float = Field(0.3, gt=0, le=1)
-    q_gamma: float = Field(0.9, gt=0, le=1)
-    q_eps: float = Field(0.3, ge=0, le=1, description="q-learning: final epsilon (annealed from 1).")
-    ucb_c: float = Field(1.0, ge=0)
-    seed: int = 0
+    episodes: int = Field(80, ge=1, description="Episodes per learning history.")
+    keep_every: int = Field(1, ge=1, description="Log every k-th episode of the history (the learner still learns from "
+                            "every episode), so a context of a few episodes spans k times as much learning.")
+    histories_per_task: int = Field(4, ge=1, description="Learning histories per training task (each with its own seed).")
+    anneal_fraction: float = Field(0.7, gt=0, le=1, description="oracle-eps, explorer-eps, q-learning: eps reaches its final value after this share of the history.")
+    q_lr: float = Field(1.0, gt=0, le=1, description="q-learning: step size (tuned on Dark Room's training goals; the room is deterministic).")
+    q_gamma: float = Field(0.9, gt=0, le=1, description="q-learning: discount.")
+    q_init: float = Field(5.0, description="q-learning: initial Q-value; above the reachable values it makes the learner explore systematically.")
+    q_eps_start: float = Field(0.0, ge=0, le=1, description="q-learning: epsilon at the first episode.")
+    q_eps: float = Field(0.0, ge=0, le=1, description="q-learning: final epsilon (reached after anneal_fraction of the history).")
+    pg_lr: float = Field(2.0, gt=0, description="policy-gradient: step size on the softmax logits (tuned on Dark Room's training goals).")
+    pg_gamma: float = Field(0.9, gt=0, le=1, description="policy-gradient: discount of the returns-to-go.")
+    pg_value_lr: float = Field(1.0, gt=0, le=1, description="policy-gradient: step size of the per-state value baseline.")
+    ucb_c: float = Field(1.0, ge=0, description="ucb: exploration coefficient.")
+    bandit_eps: float = Field(0.1, ge=0, le=1, description="eps-greedy (bandit): exploration rate.")
+    seed: int = Field(0, description="Seed of the histories: job j draws from (seed, j), whatever the worker count.")
     workers: int = Field(2, ge=1, description="Parallel processes generating histories.")
+    executor: Literal["auto", "local", "ray"] = Field(
+        "auto", description="Where history jobs run: local processes, Ray, or auto (local unless Ray is already initialised).")
+
+
+def default_source(env: str) -> str:
+    """The RL learner AD distils on ``env`` by default."""
+    return "ucb" if env == "bandit" else "q-learning"
 
 
 class ModelConfig(_Config):

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from llmrl_core.errors import ConfigError
 from llmrl_seqmodel.config import HistoryConfig
 from llmrl_seqmodel.envs import EnvProfile, as_task, encode_obs, obs_nvec
 
@@ -74,13 +75,28 @@ class Histories:
         return cls(data["obs"], data["next_obs"], data["actions"], data["rewards"], data["steps"], data["offsets"], returns, tasks, manifest)
 
 
+def resolve_source(cfg: HistoryConfig, prof: EnvProfile) -> HistoryConfig:
+    """``cfg`` with its source named: None becomes the env's RL learner; a source the env cannot take is an error."""
+    from llmrl_seqmodel.config import default_source
+
+    source = cfg.source or default_source(prof.name)
+    if source in ("ucb", "thompson", "eps-greedy") and not prof.bandit:
+        raise ValueError(f"source {source!r} is for the bandit; use 'q-learning' (the default), 'explorer-eps', "
+                         "'oracle-eps' or 'expert' on grid worlds")
+    if prof.bandit and source in ("q-learning", "policy-gradient", "explorer-eps"):
+        raise ValueError(f"the bandit has one state, so {source!r} does not apply; use source 'ucb' (the default), "
+                         "'thompson', 'eps-greedy', 'oracle-eps' or 'expert'")
+    if source == "explorer-eps" and prof.name == "key-to-door":
+        raise ValueError("source 'explorer-eps' is for the dark rooms (one goal cell); on key-to-door use "
+                         "'q-learning' (the default) or 'oracle-eps'")
+    return cfg if source == cfg.source else cfg.model_copy(update={"source": source})
+
+
 def make_source(cfg: HistoryConfig, env, n_actions: int, rng: np.random.Generator):
+    """The source named by ``cfg.source`` (already resolved) on ``env``."""
     from llmrl_seqmodel import sources
 
     if cfg.source == "explorer-eps":
-        if not hasattr(env, "moves") or hasattr(env, "key"):
-            raise ValueError(f"source 'explorer-eps' is for the dark rooms (one goal cell); {env} needs another: "
-                             "use --source oracle-eps or q-learning")
         return sources.ExplorerEps(env.moves, obs_nvec(env), cfg.episodes, cfg.anneal_fraction, rng)
     if cfg.source == "oracle-eps":
         return sources.OracleEps(env, n_actions, cfg.episodes, cfg.anneal_fraction)
@@ -89,12 +105,22 @@ def make_source(cfg: HistoryConfig, env, n_actions: int, rng: np.random.Generato
     if cfg.source == "expert":
         return sources.OracleEps(env, n_actions, None)
     if cfg.source == "q-learning":
-        return sources.QLearning(obs_nvec(env), n_actions, cfg.episodes, cfg.q_lr, cfg.q_gamma, cfg.q_eps)
+        return sources.QLearning(obs_nvec(env), n_actions, cfg.episodes, cfg.q_lr, cfg.q_gamma, cfg.q_eps,
+                                 eps_start=cfg.q_eps_start, anneal_fraction=cfg.anneal_fraction, q_init=cfg.q_init,
+                                 reward_bit=hasattr(env, "key"))
+    if cfg.source == "policy-gradient":
+        return sources.PolicyGradient(obs_nvec(env), n_actions, cfg.pg_lr, cfg.pg_gamma, cfg.pg_value_lr,
+                                      reward_bit=hasattr(env, "key"))
+    if cfg.source == "thompson":
+        return sources.Thompson(n_actions)
+    if cfg.source == "eps-greedy":
+        return sources.EpsGreedyBandit(n_actions, cfg.bandit_eps)
     return sources.UCB(n_actions, cfg.ucb_c)
 
 
 def run_history(prof: EnvProfile, task: Any, cfg: HistoryConfig, job: int, split: str = "train") -> dict[str, Any]:
     """One learning history of ``cfg.source`` on ``task``: ``cfg.episodes`` episodes, every step logged."""
+    cfg = resolve_source(cfg, prof)
     env = prof.make(split)
     n_actions = int(env.action_space.n)
     rng = np.random.default_rng([cfg.seed, job])
@@ -109,12 +135,14 @@ def run_history(prof: EnvProfile, task: Any, cfg: HistoryConfig, job: int, split
             nxt, reward, terminated, truncated, _ = env.step(action)
             nxt = encode_obs(nxt)
             source.update(obs, action, float(reward), nxt, terminated)
-            obs_l.append(obs)
-            next_l.append(nxt)
-            act_l.append(action)
-            rew_l.append(reward)
-            step_l.append(t)
+            if k % cfg.keep_every == 0:
+                obs_l.append(obs)
+                next_l.append(nxt)
+                act_l.append(action)
+                rew_l.append(reward)
+                step_l.append(t)
             obs, ret, t, done = nxt, ret + float(reward), t + 1, terminated or truncated
+        source.end_episode()
         returns.append(ret)
     return {
         "obs": np.asarray(obs_l, dtype=np.int16),
@@ -130,15 +158,11 @@ def _job(args):
     return run_history(*args)
 
 
-def collect(prof: EnvProfile, tasks: list[Any], cfg: HistoryConfig, *, split: str = "train",
-            on_done: Callable[[int], None] | None = None) -> Histories:
-    """Histories for every task x ``cfg.histories_per_task``, in ``cfg.workers`` processes."""
-    if cfg.source == "ucb" and not prof.bandit:
-        raise ValueError("source 'ucb' is for the bandit; use 'oracle-eps', 'q-learning' or 'expert' on grid worlds")
-    if prof.bandit and cfg.source in ("q-learning",):
-        raise ValueError("the bandit has one state; use source 'ucb', 'oracle-eps' or 'expert'")
-    jobs = [(prof, task, cfg, i * cfg.histories_per_task + r, split)
-            for i, task in enumerate(tasks) for r in range(cfg.histories_per_task)]
+def _map_jobs(jobs: list[tuple], cfg: HistoryConfig, on_done: Callable[[int], None] | None) -> list[dict[str, Any]]:
+    """``run_history`` of every job, in job order, through ``cfg.executor`` (each job seeds itself)."""
+    if cfg.executor == "ray":
+        raise ConfigError("history.executor='ray' needs llmrl_core.parallel, which this llmrl-core does not have; "
+                          "use executor='local'")
     results: list[dict[str, Any]] = []
     if cfg.workers > 1 and len(jobs) > 1:
         import multiprocessing as mp
@@ -148,11 +172,21 @@ def collect(prof: EnvProfile, tasks: list[Any], cfg: HistoryConfig, *, split: st
                 results.append(res)
                 if on_done:
                     on_done(1)
-    else:
-        for job in jobs:
-            results.append(_job(job))
-            if on_done:
-                on_done(1)
+        return results
+    for job in jobs:
+        results.append(_job(job))
+        if on_done:
+            on_done(1)
+    return results
+
+
+def collect(prof: EnvProfile, tasks: list[Any], cfg: HistoryConfig, *, split: str = "train",
+            on_done: Callable[[int], None] | None = None) -> Histories:
+    """Histories for every task x ``cfg.histories_per_task``, in ``cfg.workers`` processes."""
+    cfg = resolve_source(cfg, prof)
+    jobs = [(prof, task, cfg, i * cfg.histories_per_task + r, split)
+            for i, task in enumerate(tasks) for r in range(cfg.histories_per_task)]
+    results = _map_jobs(jobs, cfg, on_done)
     lengths = [len(r["actions"]) for r in results]
     log.info("collected %d histories, %d transitions", len(results), sum(lengths))
     return Histories(

@@ -23,7 +23,7 @@ import numpy as np
 
 from llmrl_seqmodel.config import ADRunConfig, EvalConfig
 from llmrl_seqmodel.envs import EnvProfile, as_task, profile, split_tasks
-from llmrl_seqmodel.history import Histories, collect
+from llmrl_seqmodel.history import Histories, collect, resolve_source
 
 log = logging.getLogger(__name__)
 Kind = Literal["ad", "ed", "dpt"]
@@ -52,16 +52,23 @@ def load_tasks(run_dir: Path) -> tuple[list[Any], list[Any]]:
     return [as_task(t) for t in data["train"]], [as_task(t) for t in data["test"]]
 
 
-def collect_run(run_dir: str | Path, cfg: ADRunConfig, progress: Progress = _noop) -> Histories:
-    """Write the config and task split, then the source's learning histories."""
+def write_run(run_dir: str | Path, cfg: ADRunConfig) -> tuple[list[Any], list[Any]]:
+    """Start a run directory: the config (its source named) and the seeded train / held-out task split."""
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     prof = _profile(cfg)
+    cfg = cfg.model_copy(update={"history": resolve_source(cfg.history, prof)})  # config.json names the source
     train, test = split_tasks(prof, cfg.n_test, cfg.split_seed, cfg.n_train)
     (run_dir / "config.json").write_text(cfg.model_dump_json(indent=1))
     (run_dir / "tasks.json").write_text(json.dumps({"train": [np.asarray(t).tolist() for t in train],
                                                     "test": [np.asarray(t).tolist() for t in test]}))
-    return _collect(run_dir, "ad", cfg, train, progress)
+    return train, test
+
+
+def collect_run(run_dir: str | Path, cfg: ADRunConfig, progress: Progress = _noop) -> Histories:
+    """Write the config and task split, then the source's learning histories."""
+    train, _ = write_run(run_dir, cfg)
+    return _collect(Path(run_dir), "ad", load_config(Path(run_dir)), train, progress)
 
 
 def _collect(run_dir: Path, kind: Kind, cfg: ADRunConfig, train: list[Any], progress: Progress) -> Histories:

@@ -32,10 +32,11 @@ def _kwargs(pairs: list[str]) -> dict:
 def collect_cmd(
     env: str = typer.Option("darkroom", help="darkroom | darkroom-hard | key-to-door | bandit"),
     out: Path = typer.Option(..., help="Run directory to create."),  # noqa: B008 - typer reads defaults this way
-    source: str = typer.Option(None, help="explorer-eps | oracle-eps | q-learning | ucb | expert (default: explorer-eps; oracle-eps on key-to-door; ucb on the bandit)."),
-    episodes: int = typer.Option(60, help="Episodes per learning history (the bandit: env episodes of 100 trials)."),
+    source: str = typer.Option(None, help="An RL learner: q-learning | policy-gradient (grid worlds), ucb | thompson | eps-greedy (bandit); "
+                               "or scripted: explorer-eps | oracle-eps | expert. Default: q-learning; ucb on the bandit."),
+    episodes: int = typer.Option(80, help="Episodes per learning history (the bandit: env episodes of 100 trials)."),
     histories_per_task: int = typer.Option(4),
-    anneal_fraction: float = typer.Option(0.7, help="eps reaches 0 after this share of each history (the benchmark: 0.4)."),
+    anneal_fraction: float = typer.Option(0.7, help="explorer-eps / oracle-eps: eps reaches 0 after this share of each history."),
     n_test: int = typer.Option(20, help="Held-out tasks."),
     n_train: int = typer.Option(None, help="Cap on training tasks."),
     workers: int = typer.Option(2, help="Parallel processes."),
@@ -53,7 +54,6 @@ def collect_cmd(
     from llmrl_seqmodel.config import ADRunConfig, HistoryConfig, ModelConfig
     from llmrl_seqmodel.pipeline import collect_run
 
-    source = source or {"bandit": "ucb", "key-to-door": "oracle-eps"}.get(env, "explorer-eps")
     model = ModelConfig(n_embd=n_embd, n_layer=n_layer, n_head=n_head, n_inner=4 * n_embd if regularise else 2 * n_embd,
                         context_episodes=context_episodes)
     if not regularise:

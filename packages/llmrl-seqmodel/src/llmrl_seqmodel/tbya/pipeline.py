@@ -29,6 +29,11 @@ def collect_run(run_dir: str | Path, level: str, n: int, workers: int = 2, progr
             "skipped_seeds": max(demos.seeds) + 1 - len(demos), "distinct_captions": len(set(spoken))}
 
 
+def model_name(captions: bool, backbone: str = "gpt2") -> str:
+    """``captions`` / ``plain``, suffixed with the backbone when it is not the small GPT-2."""
+    return ("captions" if captions else "plain") + ("" if backbone == "gpt2" else f"-{backbone}")
+
+
 def train_run(run_dir: str | Path, captions: bool, train_cfg: TrainConfig, model_cfg: TBYAModelConfig | None = None,
               progress: Progress = _noop) -> dict[str, Any]:
     from llmrl_seqmodel.tbya.data import Demos
@@ -36,11 +41,12 @@ def train_run(run_dir: str | Path, captions: bool, train_cfg: TrainConfig, model
 
     run_dir = Path(run_dir)
     demos = Demos.load(run_dir / "demos")
-    name = "captions" if captions else "plain"
-    model, stats = train_tbya(demos, captions, model_cfg or TBYAModelConfig(), train_cfg,
+    model_cfg = model_cfg or TBYAModelConfig()
+    name = model_name(captions, model_cfg.backbone)
+    model, stats = train_tbya(demos, captions, model_cfg, train_cfg,
                               lambda i, loss: progress(f"train {name} (loss {loss:.3f})", 1, train_cfg.steps))
     model.save(run_dir / f"model-{name}.pt")
-    summary = {"model": name, "steps": stats.steps, "final_loss": stats.final_loss, "seconds": stats.seconds,
+    summary = {"model": name, "backbone": model_cfg.backbone, "seed": train_cfg.seed, "steps": stats.steps, "final_loss": stats.final_loss, "seconds": stats.seconds,
                "tokens_per_s": stats.tokens_per_s}
     (run_dir / f"train-{name}.json").write_text(json.dumps(summary, indent=1))
     return summary

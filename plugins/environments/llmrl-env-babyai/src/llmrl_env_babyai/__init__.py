@@ -3,6 +3,6 @@
 Importing this package is light; ``levels`` (gymnasium, minigrid) loads when an env is made.
 """
 
-LEVELS = ("GoToLocal", "GoToObj", "PickupLoc", "MiniBossLevel", "BossLevel")
+LEVELS = ("GoToLocal", "GoToObj", "PickupLoc", "PutNextLocal", "UnlockLocal", "MiniBossLevel", "BossLevel")
 
 __all__ = ["LEVELS"]
