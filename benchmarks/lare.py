@@ -5,7 +5,9 @@ proxy-reward evaluation per environment step, all measured in one run.
     uv run --all-packages python benchmarks/lare.py --envs Reacher-v5 HalfCheetah-v5 --seeds 0 1 2 --steps 100000 --jobs 2
 
 Training runs on the episodic-reward environments of llmrl-env-mujoco (``llmrl/EpisodicReacher-v5``, ...); every
-run is evaluated by the task's dense return. ``--jobs`` runs the (env, method, seed) runs in parallel processes. LaRe's latent functions here are the HAND-WRITTEN worked examples (no API key needed), evaluated through the real
+run is evaluated by the task's dense return. ``--jobs`` runs the (env, method, seed) runs in parallel, in processes
+here (``--executor local``) or as tasks on a Ray cluster (``--executor ray``, joins ``$RAY_ADDRESS``; ``auto``, the
+default, takes Ray when ``RAY_ADDRESS`` is set). LaRe's latent functions here are the HAND-WRITTEN worked examples (no API key needed), evaluated through the real
 ``local`` sandbox exactly like LLM-written ones. The last line printed is one JSON object of headline figures.
 """
 
@@ -14,14 +16,14 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import multiprocessing
 import os
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 import numpy as np
+
+from llmrl_core.parallel import EXECUTOR_DESCRIPTION, EXECUTORS
 
 METHODS = {  # label -> (baseline, decoder head)
     "lare": ("lare", "linear"),
@@ -140,7 +142,8 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--eval-every", type=int, default=5000)
     p.add_argument("--eval-episodes", type=int, default=5)
     p.add_argument("--algo", default="td3")
-    p.add_argument("--jobs", type=int, default=1, help="training runs in parallel processes (1 torch thread each)")
+    p.add_argument("--jobs", type=int, default=1, help="training runs at once (1 torch thread each)")
+    p.add_argument("--executor", choices=EXECUTORS, default="auto", help=EXECUTOR_DESCRIPTION)
     p.add_argument("--out", type=Path, default=Path("runs/benchmarks/lare"))
     args = p.parse_args(argv)
     if args.quick:
@@ -151,6 +154,7 @@ def main(argv: list[str] | None = None) -> dict:
     import torch
 
     from llmrl_core import get_sandbox
+    from llmrl_core.parallel import parallel_map, resolve_executor
     from llmrl_rewardgen.lare.train import TrainConfig, TrainResult, plot_curves
 
     torch.set_num_threads(1)
@@ -171,17 +175,18 @@ def main(argv: list[str] | None = None) -> dict:
                                   seed=seed, learning_starts=args.learning_starts, eval_every=args.eval_every,
                                   eval_episodes=args.eval_episodes)
                 jobs.append({"env": env_id, "label": label, "config": cfg.model_dump(),
-                             "run_dir": str(args.out / f"{env_id}-{label}-seed{seed}")})
+                             "run_dir": str((args.out / f"{env_id}-{label}-seed{seed}").resolve())})
+
+    def report(i: int, out: dict) -> None:
+        res = TrainResult(**out)
+        print(f"[run] {jobs[i]['env']} {jobs[i]['label']} seed {res.config['seed']}: final eval return "
+              f"{res.final_return:.1f} ({res.seconds:.0f} s, {args.steps / res.seconds:.1f} steps/s, "
+              f"latent calls {res.latent_calls}, latent {res.latent_seconds:.2f} s; load {loadavg()})", flush=True)
+
+    headline["executor"] = resolve_executor(args.executor)
     start = time.monotonic()
-    results: dict[int, TrainResult] = {}
-    with ProcessPoolExecutor(max_workers=args.jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = {pool.submit(run_one, job): i for i, job in enumerate(jobs)}
-        for fut in as_completed(futures):
-            i = futures[fut]
-            res = results[i] = TrainResult(**fut.result())
-            print(f"[run] {jobs[i]['env']} {jobs[i]['label']} seed {res.config['seed']}: final eval return "
-                  f"{res.final_return:.1f} ({res.seconds:.0f} s, {args.steps / res.seconds:.1f} steps/s, "
-                  f"latent calls {res.latent_calls}, latent {res.latent_seconds:.2f} s; load {loadavg()})", flush=True)
+    outs = parallel_map(run_one, jobs, backend=args.executor, max_workers=args.jobs, on_result=report)
+    results = {i: TrainResult(**out) for i, out in enumerate(outs)}
     headline["wall_s"] = round(time.monotonic() - start, 1)
     headline["loadavg_end"] = loadavg()
     for env_id in args.envs:

@@ -7,63 +7,13 @@ model, and the answers are checked against the in-process transformers provider.
 from __future__ import annotations
 
 import json
-import queue
-import re
 import subprocess
-import sys
-import threading
-import time
-from collections.abc import Iterator
 
 import pytest
 
 from llmrl_core import SamplingParams, get_provider
 from llmrl_core.testing import ProviderConformance
-
-CLI = [sys.executable, "-c", "from llmrl_core.cli.main import run; run()"]
-READY = re.compile(r"listening on (http://127\.0\.0\.1:(\d+)/v1)")
-
-
-def _start_serve(*args: str, timeout_s: float = 600) -> tuple[subprocess.Popen, str]:
-    proc = subprocess.Popen([*CLI, "serve", "--host", "127.0.0.1", "--port", "0", *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    lines: queue.Queue[str | None] = queue.Queue()
-
-    def pump() -> None:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            lines.put(line)
-        lines.put(None)
-
-    threading.Thread(target=pump, daemon=True).start()
-    seen: list[str] = []
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        try:
-            line = lines.get(timeout=1)
-        except queue.Empty:
-            continue
-        if line is None:
-            break
-        seen.append(line)
-        if match := READY.search(line):
-            return proc, match.group(1)
-    proc.kill()
-    raise AssertionError("llmrl serve did not come up:\n" + "".join(seen[-30:]))
-
-
-@pytest.fixture(scope="module")
-def served() -> Iterator[str]:
-    proc, base_url = _start_serve()
-    try:
-        yield base_url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+from llmrl_integration_tests.serve import CLI
 
 
 @pytest.fixture(scope="module")
@@ -110,8 +60,8 @@ def test_unknown_model_is_a_clear_404(served: str) -> None:
 def test_unsupported_and_invalid_fields_are_400_naming_them(served: str) -> None:
     from llmrl_provider_openai.http import EndpointError
 
-    with get_provider("openai", base_url=served, extra_body={"stream": True}) as provider:
-        with pytest.raises(EndpointError, match=r"HTTP 400: stream=true is not supported"):
+    with get_provider("openai", base_url=served, extra_body={"logit_bias": {"42": 5}}) as provider:
+        with pytest.raises(EndpointError, match=r"HTTP 400: logit_bias is not supported by llmrl serve"):
             provider.generate(["hi"], SamplingParams(max_tokens=2))
     with get_provider("openai", base_url=served, extra_body={"max_tokens": -3}) as provider:
         with pytest.raises(EndpointError, match=r"HTTP 400: max_tokens: "):

@@ -30,12 +30,27 @@ def test_plugins_json_lists_the_cpu_backend_with_distribution_and_version():
     report = json.loads(out.stdout)
     cpu = next(b for b in report["components"]["backend"] if b["name"] == "cpu")
     assert cpu["distribution"] == "llmrl-core" and cpu["version"] == version("llmrl-core")
-    assert set(report) == {"components", "failed", "duplicates"}
+    assert set(report) == {"components", "failed", "duplicates", "skipped"}
 
 
 def test_plugins_table():
     out = run("plugins")
     assert out.returncode == 0 and "backends" in out.stdout and "llmrl-core" in out.stdout
+
+
+def test_plugins_table_never_cuts_an_id_on_a_narrow_terminal():
+    out = run("plugins", env={"COLUMNS": "70"})
+    assert out.returncode == 0, out.stderr
+    assert any("llmrl-example/Corridor-v0" in line for line in out.stdout.splitlines())
+
+
+def test_a_command_kept_out_by_llmrl_plugins_is_not_a_silent_miss():
+    out = run("serve", env={"LLMRL_PLUGINS": "llmrl-example-plugin"})
+    assert out.returncode == 2 and "No such command 'serve'" in out.stderr
+    assert "kept these installed plugins (and their commands) out" in out.stderr and "llmrl-serve" in out.stderr
+    listed = run("plugins", "--json", env={"LLMRL_PLUGINS_EXCLUDE": "llmrl-example-plugin"})
+    report = json.loads(listed.stdout)
+    assert report["skipped"] == ["llmrl-example-plugin"] and "serve" in {c["name"] for c in report["components"]["command"]}
 
 
 def test_doctor_json_reports_each_check_with_a_fix_when_missing():

@@ -13,9 +13,13 @@ from llmrl_core import (
     ProviderSpec,
     SandboxSpec,
     UnknownComponentError,
+    get_backend,
     get_provider,
+    get_sandbox,
+    get_task,
     hookimpl,
     list_components,
+    make_env,
 )
 
 
@@ -33,6 +37,19 @@ class ProvidesEcho:
     @hookimpl
     def llmrl_providers(self):
         yield ProviderSpec(name="echo", factory=f"{__name__}:EchoProvider", config=EchoConfig, description="echo")
+
+
+class EchoFromModel:
+    """A factory whose only parameter is ``config``: it receives the validated model itself."""
+
+    def __init__(self, config: EchoConfig):
+        self.config = config
+
+
+class ProvidesEchoFromModel:
+    @hookimpl
+    def llmrl_providers(self):
+        yield ProviderSpec(name="echo-model", factory=f"{__name__}:EchoFromModel", config=EchoConfig, description="e")
 
 
 class ProvidesEchoToo:
@@ -73,6 +90,14 @@ def test_factory_gets_validated_config(pm):
     provider = get_provider("echo", pm=pm, times="3")
     assert isinstance(provider, EchoProvider)
     assert (provider.prefix, provider.times) == (">", 3)
+
+
+def test_factory_with_a_config_parameter_gets_the_validated_model(pm):
+    pm.register(ProvidesEchoFromModel(), distribution="llmrl-echo")
+    provider = get_provider("echo-model", pm=pm, times="3")
+    assert provider.config == EchoConfig(prefix=">", times=3)
+    with pytest.raises(ConfigError, match=r"times: .*integer"):
+        get_provider("echo-model", pm=pm, times="many")
 
 
 def test_bad_config_names_the_field(pm):
@@ -147,3 +172,71 @@ def test_fresh_plugin_manager_fixture_isolates_the_global(fresh_plugin_manager):
     assert get_plugin_manager() is fresh_plugin_manager
     fresh_plugin_manager.register(ProvidesEcho(), distribution="llmrl-echo")
     assert [c.name for c in list_components("provider")] == ["echo"]
+
+
+def _twice(kind: str, name: str):
+    """Two throwaway distributions registering one ``name`` of ``kind``."""
+    from llmrl_core import BackendSpec, EnvironmentSpec, TaskSpec
+
+    def spec():
+        if kind == "environment":
+            return EnvironmentSpec(id=name, entry_point="gymnasium.envs.classic_control:CartPoleEnv")
+        record = {"provider": ProviderSpec, "sandbox": SandboxSpec, "task": TaskSpec, "backend": BackendSpec}[kind]
+        return record(name=name, factory=f"{__name__}:EchoProvider")
+
+    hook = {"provider": "llmrl_providers", "sandbox": "llmrl_sandboxes", "environment": "llmrl_environments",
+            "task": "llmrl_tasks", "backend": "llmrl_backends"}[kind]
+    return [type(f"Plugin{i}", (), {hook: hookimpl(lambda self: [spec()])})() for i in range(2)]
+
+
+@pytest.mark.parametrize(("kind", "name", "call"), [
+    ("provider", "twin", lambda pm: get_provider("twin", pm=pm)),
+    ("sandbox", "twin", lambda pm: get_sandbox("twin", pm=pm)),
+    ("task", "twin", lambda pm: get_task("twin", pm=pm)),
+    ("backend", "twin", lambda pm: get_backend("twin", pm=pm)),
+    ("environment", "llmrl-twin/Twin-v0", lambda pm: make_env("llmrl-twin/Twin-v0", pm=pm)),
+])
+def test_every_registry_call_reports_a_duplicate_the_same_way(pm, kind, name, call):
+    first, second = _twice(kind, name)
+    pm.register(first, distribution="llmrl-twin-a")
+    pm.register(second, distribution="llmrl-twin-b")
+    with pytest.raises(DuplicateComponentError) as info:
+        call(pm)
+    assert (info.value.kind, info.value.name, info.value.distributions) == (kind, name, ["llmrl-twin-a", "llmrl-twin-b"])
+    assert "LLMRL_PLUGINS_EXCLUDE=llmrl-twin-b" in str(info.value)
+
+
+def test_unknown_names_mention_failed_plugins_and_rejected_duplicates(pm):
+    first, second = _twice("environment", "llmrl-twin/Twin-v0")
+    pm.register(first, distribution="llmrl-twin-a")
+    pm.register(second, distribution="llmrl-twin-b")
+    pm.register(RaisesInHook(), distribution="llmrl-broken")
+    pm.components("provider")  # the broken hook is called (and recorded) when providers are collected
+    with pytest.raises(UnknownComponentError) as info:
+        make_env("llmrl-twin/Twin-v1", pm=pm)
+    message = str(info.value)
+    assert "Rejected because two distributions register them: 'llmrl-twin/Twin-v0' (llmrl-twin-a and llmrl-twin-b)" in message
+    assert "failed to load" in message and "llmrl-broken" in message and "this plugin is broken" in message
+    with pytest.raises(UnknownComponentError, match="failed to load.*this plugin is broken"):
+        get_provider("echo", pm=pm)
+
+
+def test_exclude_env_skips_only_the_named_distributions(monkeypatch):
+    monkeypatch.delenv("LLMRL_DISABLE_PLUGIN_AUTOLOAD", raising=False)
+    monkeypatch.delenv("LLMRL_PLUGINS", raising=False)
+    monkeypatch.setenv("LLMRL_PLUGINS_EXCLUDE", "llmrl-example-plugin, llmrl_backend_cuda")
+    pm = PluginManager()
+    dists = {c.distribution for c in pm.components()}
+    assert "llmrl-example-plugin" not in dists and "llmrl-backend-cuda" not in dists
+    assert {"serve", "generate"} <= set(pm.names("command"))  # first-party commands stay
+    assert pm.skipped == ["llmrl-backend-cuda", "llmrl-example-plugin"]
+    with pytest.raises(UnknownComponentError, match="Not loaded because of LLMRL_PLUGINS.*llmrl-example-plugin"):
+        get_provider("nope", pm=pm)
+
+
+def test_only_env_says_what_it_kept_out(monkeypatch):
+    monkeypatch.delenv("LLMRL_DISABLE_PLUGIN_AUTOLOAD", raising=False)
+    monkeypatch.delenv("LLMRL_PLUGINS_EXCLUDE", raising=False)
+    monkeypatch.setenv("LLMRL_PLUGINS", "llmrl-example-plugin")
+    pm = PluginManager()
+    assert "llmrl-serve" in pm.skipped and "llmrl-example-plugin" not in pm.skipped

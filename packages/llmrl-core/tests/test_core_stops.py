@@ -74,3 +74,33 @@ def test_stop_in_tail_sees_a_fresh_stop_within_its_window(tokenizer) -> None:
     assert not stop_in_tail(tokenizer, fresh[:-1], stops)  # one token short of the marker
     later = fresh + tokenizer(" a" * stop_window(stops), add_special_tokens=False)["input_ids"]
     assert not stop_in_tail(tokenizer, later, stops)  # only the last stop_window tokens are decoded
+
+
+@pytest.mark.parametrize(("text", "stops", "eos"), [
+    ("```python\nprint(2 + 2)\n```\n```output\n4\n", ("```output",), False),
+    ("x = 1 ```output", ("```output",), False),
+    ("The capital of France is Paris. It is", ("Paris", "It"), False),
+    ("no stop here", ("```output",), True),
+    ("no stop here either", (), False),
+])
+def test_tokenizer_free_pieces_agree_with_finish_row(tokenizer, text, stops, eos) -> None:
+    """finish_pieces, fed each real token's text, gives what finish_row gives with the tokenizer."""
+    from llmrl_core.stops import finish_pieces
+
+    ids, logprobs, want = _finish(tokenizer, text, stops, eos=eos)
+    pieces = [tokenizer.decode([t], skip_special_tokens=True) for t in ids]
+    got = finish_pieces(pieces, stops=stops, eos=eos, token_ids=ids, logprobs=logprobs, prompt_token_ids=[1])
+    assert (got.text, got.finish_reason, got.stop_reason, got.token_ids, got.logprobs) == (
+        want.text, want.finish_reason, want.stop_reason, want.token_ids, want.logprobs)
+    for key in ("stop_token_ids", "stop_logprobs", "stop_split_token"):
+        assert got.metadata.get(key) == want.metadata.get(key)
+
+
+def test_text_only_engines_get_the_cut_and_the_reason() -> None:
+    from llmrl_core.stops import finish_pieces
+
+    gen = finish_pieces(["Paris. Next question"], stops=["\n", "Next"])
+    assert (gen.text, gen.finish_reason, gen.stop_reason, gen.token_ids) == ("Paris. ", "stop", "Next", None)
+    assert finish_pieces(["Paris."]).finish_reason == "length" and finish_pieces(["Paris."], eos=True).finish_reason == "stop"
+    with pytest.raises(ValueError, match="token_ids has 1 entries for 2 pieces"):
+        finish_pieces(["a", "b"], token_ids=[1])

@@ -14,7 +14,8 @@ from llmrl_core.errors import ConfigError
 M = TypeVar("M", bound=BaseModel)
 
 
-def _format_validation_error(exc: ValidationError, where: str) -> str:
+def format_validation_error(exc: ValidationError, where: str) -> str:
+    """One line naming each bad field, what is wrong, and the value given."""
     parts = []
     for err in exc.errors():
         field = ".".join(str(p) for p in err["loc"]) or "(root)"
@@ -29,6 +30,12 @@ def validate_config(model: type[M], data: dict[str, Any], *, where: str = "confi
 
     Unknown keys are an error (a typo must not be silently ignored).
     """
+    validated = validate_config_model(model, data, where=where)
+    return {name: getattr(validated, name) for name in type(validated).model_fields}
+
+
+def validate_config_model(model: type[M], data: dict[str, Any], *, where: str = "config") -> M:
+    """Validate ``data`` against ``model`` (unknown keys are an error); return the model."""
     unknown = sorted(set(data) - set(model.model_fields))
     if unknown:
         raise ConfigError(
@@ -37,10 +44,9 @@ def validate_config(model: type[M], data: dict[str, Any], *, where: str = "confi
             + f"; valid fields: {', '.join(model.model_fields)}"
         )
     try:
-        validated = model.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(_format_validation_error(exc, where)) from None
-    return {name: getattr(validated, name) for name in type(validated).model_fields}
+        raise ConfigError(format_validation_error(exc, where)) from None
 
 
 def read_config_file(path: str | Path) -> dict[str, Any]:
@@ -103,4 +109,4 @@ def load_config(
         return model.model_validate(data)
     except ValidationError as exc:
         where = f"config {str(path)!r}" if path else "config"
-        raise ConfigError(_format_validation_error(exc, where)) from None
+        raise ConfigError(format_validation_error(exc, where)) from None

@@ -10,8 +10,15 @@ class LlmrlError(Exception):
 class UnknownComponentError(LlmrlError, LookupError):
     """A component name that no loaded plugin provides."""
 
-    def __init__(self, kind: str, name: str, known: list[str], hint: str | None = None, installable: dict[str, str] | None = None):
-        """``installable`` maps names not installed here to the distribution that provides them."""
+    def __init__(self, kind: str, name: str, known: list[str], hint: str | None = None,
+                 installable: dict[str, str] | None = None, *, failed: list[str] | None = None,
+                 duplicates: list[str] | None = None, skipped: list[str] | None = None):
+        """``installable`` maps names not installed here to the distribution that provides them.
+
+        ``failed`` (plugins that did not load, with their errors), ``duplicates`` (names of this
+        kind rejected because two distributions register them) and ``skipped`` (installed
+        plugins that LLMRL_PLUGINS / LLMRL_PLUGINS_EXCLUDE kept out) may explain the miss.
+        """
         self.kind, self.name, self.known = kind, name, sorted(known)
         import difflib
 
@@ -24,6 +31,12 @@ class UnknownComponentError(LlmrlError, LookupError):
         lines.append(f"Installed: {', '.join(self.known) if self.known else '(none)'}.")
         if hint:
             lines.append(hint)
+        if duplicates:
+            lines.append(f"Rejected because two distributions register them: {'; '.join(duplicates)}.")
+        if failed:
+            lines.append(f"Plugins that failed to load (see `llmrl plugins`): {'; '.join(failed)}.")
+        if skipped:
+            lines.append(f"Not loaded because of LLMRL_PLUGINS / LLMRL_PLUGINS_EXCLUDE: {', '.join(skipped)}.")
         super().__init__(" ".join(lines))
 
 
@@ -34,8 +47,8 @@ class DuplicateComponentError(LlmrlError):
         self.kind, self.name, self.distributions = kind, name, distributions
         super().__init__(
             f"{kind} {name!r} is registered by more than one distribution: "
-            f"{' and '.join(distributions)}. Uninstall one of them, or set "
-            "LLMRL_PLUGINS to the distributions you want loaded."
+            f"{' and '.join(distributions)}. Uninstall one of them, or skip one with "
+            f"LLMRL_PLUGINS_EXCLUDE={distributions[-1]}."
         )
 
 

@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 ENTRY_POINT_GROUP = "llmrl"
 DISABLE_AUTOLOAD_ENV = "LLMRL_DISABLE_PLUGIN_AUTOLOAD"
 PLUGINS_ENV = "LLMRL_PLUGINS"
+EXCLUDE_ENV = "LLMRL_PLUGINS_EXCLUDE"
 
 _HOOK_OF_KIND: dict[ComponentKind, str] = {
     "provider": "llmrl_providers",
@@ -78,26 +79,33 @@ class PluginManager:
 
     ``autoload=None`` follows the environment: ``LLMRL_DISABLE_PLUGIN_AUTOLOAD=1``
     loads no entry points but those named in ``LLMRL_PLUGINS`` (a comma list of
-    distribution names); ``LLMRL_PLUGINS`` alone restricts autoloading to those.
+    distribution names); ``LLMRL_PLUGINS`` alone restricts autoloading to those;
+    ``LLMRL_PLUGINS_EXCLUDE`` loads every plugin but those (the way to drop one side
+    of a name clash while keeping every command). Plugins left out are listed in
+    :attr:`skipped`, so that errors and ``llmrl plugins`` can say so.
     llmrl-core's own components are always registered.
     """
 
-    def __init__(self, autoload: bool | None = None, only: list[str] | None = None):
+    def __init__(self, autoload: bool | None = None, only: list[str] | None = None,
+                 exclude: list[str] | None = None):
         self._pm = pluggy.PluginManager(hookspecs.PROJECT)
         self._pm.add_hookspecs(hookspecs)
         self._dist_of: dict[int, tuple[str, str]] = {}
         self.failures: list[PluginFailure] = []
+        self.skipped: list[str] = []
         self._cache: dict[ComponentKind, _Collected] = {}
         self._lock = threading.RLock()
         if only is None and os.environ.get(PLUGINS_ENV):
-            only = [p.strip() for p in os.environ[PLUGINS_ENV].split(",") if p.strip()]
+            only = _env_list(PLUGINS_ENV)
+        if exclude is None:
+            exclude = _env_list(EXCLUDE_ENV)
         if autoload is None:
             autoload = not _env_flag(DISABLE_AUTOLOAD_ENV) or only is not None
         from llmrl_core import builtin_plugins
 
         self.register(builtin_plugins, distribution="llmrl-core")
         if autoload:
-            self.load_entry_points(only=only)
+            self.load_entry_points(only=only, exclude=exclude)
 
     # -- loading -----------------------------------------------------------------
     def register(self, plugin: ModuleType | object, *, distribution: str | None = None, name: str | None = None) -> None:
@@ -108,14 +116,17 @@ class PluginManager:
             self._dist_of[id(plugin)] = (dist, _version_of(dist))
             self._cache.clear()
 
-    def load_entry_points(self, only: list[str] | None = None) -> None:
-        """Load every entry point of the ``llmrl`` group, each in its own try/except."""
+    def load_entry_points(self, only: list[str] | None = None, exclude: list[str] | None = None) -> None:
+        """Load every entry point of the ``llmrl`` group (or ``only`` those, less ``exclude``), each in its own try/except."""
         wanted = {_normalise(n) for n in only} if only is not None else None
+        unwanted = {_normalise(n) for n in exclude or ()}
         for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
             dist_name = ep.dist.name if ep.dist is not None else ep.name
             if dist_name == "llmrl-core":
                 continue  # registered above, whatever the autoload settings
-            if wanted is not None and _normalise(dist_name) not in wanted and _normalise(ep.name) not in wanted:
+            names = {_normalise(dist_name), _normalise(ep.name)}
+            if (wanted is not None and not names & wanted) or names & unwanted:
+                self.skipped = sorted({*self.skipped, dist_name})
                 continue
             try:
                 plugin = ep.load()
@@ -186,6 +197,10 @@ class PluginManager:
     @property
     def pluggy(self) -> pluggy.PluginManager:
         return self._pm
+
+
+def _env_list(name: str) -> list[str]:
+    return [p.strip() for p in os.environ.get(name, "").split(",") if p.strip()]
 
 
 def _normalise(name: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from llmrl_core.config import validate_config
+from llmrl_core.config import validate_config_model
 from llmrl_core.errors import ComponentUnavailableError, UnknownComponentError
 from llmrl_core.plugins import Component, PluginManager, get_plugin_manager
 from llmrl_core.specs import ComponentKind, EnvironmentSpec
@@ -48,18 +48,29 @@ def _manager(pm: PluginManager | None) -> PluginManager:
     return pm if pm is not None else get_plugin_manager()
 
 
+def _unknown(kind: ComponentKind, name: str, manager: PluginManager) -> UnknownComponentError:
+    """The miss, with what may explain it: failed plugins, rejected duplicates, plugins kept out."""
+    return UnknownComponentError(
+        kind, name, manager.names(kind), _install_hint(kind, name), FIRST_PARTY.get(kind),
+        failed=[f"{f.plugin} ({f.distribution}): {f.error}" for f in manager.failures],
+        duplicates=[f"{d.name!r} ({' and '.join(d.distributions)})" for d in manager.duplicates(kind)],
+        skipped=manager.skipped,
+    )
+
+
 def _component(kind: ComponentKind, name: str, pm: PluginManager | None) -> Component:
+    """The component ``name``; a duplicate name raises ``DuplicateComponentError`` whatever the kind."""
     manager = _manager(pm)
     comp = manager.lookup(kind, name)
     if comp is None:
-        raise UnknownComponentError(kind, name, manager.names(kind), _install_hint(kind, name), FIRST_PARTY.get(kind))
+        raise _unknown(kind, name, manager)
     return comp
 
 
 def _build(kind: ComponentKind, name: str, config: dict[str, Any], pm: PluginManager | None) -> Any:
     comp = _component(kind, name, pm)
     spec = comp.spec
-    kwargs = validate_config(spec.config, config, where=f"{kind} {name!r}") if spec.config else config
+    validated = validate_config_model(spec.config, config, where=f"{kind} {name!r}") if spec.config else None
     try:
         factory = spec.load()
     except ImportError as exc:
@@ -67,7 +78,23 @@ def _build(kind: ComponentKind, name: str, config: dict[str, Any], pm: PluginMan
             f"{kind} {name!r} (from {comp.distribution}) cannot be imported: {exc}. "
             f"Reinstall it with: pip install --force-reinstall {comp.distribution}"
         ) from exc
-    return factory(**kwargs)
+    if validated is None:
+        return factory(**config)
+    if _takes_config_model(factory):
+        return factory(validated)  # validated once, here; the factory does not validate again
+    return factory(**{field: getattr(validated, field) for field in type(validated).model_fields})
+
+
+def _takes_config_model(factory: Any) -> bool:
+    """A factory whose only parameter is ``config`` receives the validated model; others get its fields."""
+    import inspect
+
+    try:
+        params = list(inspect.signature(factory).parameters.values())
+    except (TypeError, ValueError):
+        return False
+    return (len(params) == 1 and params[0].name == "config"
+            and params[0].kind in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD))
 
 
 def get_provider(name: str, *, pm: PluginManager | None = None, **config: Any) -> LLMProvider:
@@ -128,10 +155,11 @@ def make_env(id: str, *, pm: PluginManager | None = None, **kwargs: Any) -> Any:
     """``gymnasium.make(id, **kwargs)`` after registering the plugins' environments."""
     import gymnasium
 
+    manager = _manager(pm)
+    manager.lookup("environment", id)  # two plugins registering this id: the same error as every registry call
     register_environments(pm)
     if id not in gymnasium.registry:
-        known = sorted({*_manager(pm).names("environment")})
-        raise UnknownComponentError("environment", id, known, _install_hint("environment", id))
+        raise _unknown("environment", id, manager)
     return gymnasium.make(id, **kwargs)
 
 

@@ -40,6 +40,10 @@ class Sandbox(ABC):
     """Runs code it does not trust. A context manager that owns its workers."""
 
     name: str = "sandbox"
+    isolates: bool = False
+    """The sandbox's claim to be an isolation boundary: code it runs cannot reach this host's files,
+    network, processes or environment. ``HostileProgramSuite`` runs (it writes into ``/etc`` and
+    site-packages, forks and allocates without end) only against a sandbox that claims it."""
 
     @abstractmethod
     def run(

@@ -3,6 +3,8 @@
 Providers that see token ids (transformers, vLLM) pass each row of sampled tokens
 through :func:`finish_row`, so ``text``, ``token_ids`` and ``stop_reason`` mean
 the same whichever engine sampled them. Pure Python: the tokenizer is passed in.
+A provider without a tokenizer (an engine or API that returns each token's text,
+or only the text) uses :func:`finish_pieces`, which keeps the same contract.
 
 The contract (also in the docs):
 
@@ -24,6 +26,7 @@ The contract (also in the docs):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from llmrl_core.provider import Generation
@@ -97,3 +100,46 @@ def finish_row(
         return Generation(text, "stop", stop, ids[:keep], logprobs[:keep], prompt_ids, meta)
     finish = "stop" if (eos_at is not None and eos_at < end) or fired_at is not None else "length"
     return Generation(_decode(tokenizer, ids), finish, None, ids, logprobs, prompt_ids, dict(metadata))
+
+
+def finish_pieces(
+    pieces: Sequence[str],
+    *,
+    stops: Sequence[str] = (),
+    eos: bool = False,
+    token_ids: list[int] | None = None,
+    logprobs: list[float] | None = None,
+    prompt_token_ids: list[int] | None = None,
+    metadata: dict[str, Any] | None = None,
+) -> Generation:
+    """:func:`finish_row`'s contract without a tokenizer: ``pieces`` is the text of each sampled token.
+
+    Give the engine's per-token strings in order (an EOS token's piece is ``""``), with the
+    ``token_ids``/``logprobs`` that go with them if you have them; an engine that returns
+    only text passes ``[text]``. ``eos``: generation ended on an end-of-sequence token (keep
+    it as the last of ``token_ids``). The first stop string found in the joined text cuts
+    it; tokens wholly before the stop stay in ``token_ids``/``logprobs``, the rest go to
+    ``metadata["stop_token_ids"]``/``["stop_logprobs"]``, and ``metadata["stop_split_token"]``
+    says whether the stop began inside a token.
+    """
+    for values, what in ((token_ids, "token_ids"), (logprobs, "logprobs")):
+        if values is not None and len(values) != len(pieces):
+            raise ValueError(f"{what} has {len(values)} entries for {len(pieces)} pieces; give one per sampled token")
+    text = "".join(pieces)
+    hit = _first_stop(text, tuple(stops))
+    meta = dict(metadata or {})
+    if hit is None:
+        return Generation(text, "stop" if eos else "length", None, token_ids, logprobs, prompt_token_ids, meta)
+    where, stop = hit
+    keep, end = 0, 0
+    for piece in pieces:
+        if end + len(piece) > where:
+            break
+        end, keep = end + len(piece), keep + 1
+    meta["stop_split_token"] = end < where
+    if token_ids is not None:
+        meta["stop_token_ids"] = token_ids[keep:]
+    if logprobs is not None:
+        meta["stop_logprobs"] = logprobs[keep:]
+    return Generation(text[:where], "stop", stop, None if token_ids is None else token_ids[:keep],
+                      None if logprobs is None else logprobs[:keep], prompt_token_ids, meta)

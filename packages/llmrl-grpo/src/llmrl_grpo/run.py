@@ -4,7 +4,8 @@ Run directory::
 
     config.yaml          the resolved config
     metrics.jsonl        one line per step (TRL's logs + reflection metrics + the batch's example ids)
-    eval.jsonl, eval.md  held-out evals before and after training, and their table
+    eval.jsonl           held-out evals before and after training
+    summary.md           what ran, and the held-out evals as a table
     curves.png           accuracy, response length and reflection ratios per step
     checkpoints/         TRL/transformers checkpoints (model, optimiser, scheduler, RNG, step)
     final/               the trained model and tokenizer (for `llmrl grpo eval --checkpoint`)
@@ -12,15 +13,14 @@ Run directory::
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
-
+from llmrl_core import runs
 from llmrl_core.errors import ConfigError
+from llmrl_core.events import or_silent
 from llmrl_grpo.config import TrainConfig
 from llmrl_grpo.metrics import REFLECTION_WORDS, reflection_ratios, reflection_word_totals
 
@@ -28,41 +28,21 @@ log = logging.getLogger(__name__)
 C = TypeVar("C", bound=TrainConfig)
 
 Event = Callable[..., None]
-"""``on_event(kind, **data)``: kind is "status", "step" (step, total, record) or "eval" (stage, results)."""
+"""``on_event(kind, **data)``: llmrl_core.events' protocol ("status", "step", "eval")."""
 
 
-class RunDir:
-    """Paths of a run directory."""
+class RunDir(runs.RunDir):
+    """llmrl-core's run directory, plus the trained model (``final/``)."""
 
-    def __init__(self, root: str | Path) -> None:
-        self.root = Path(root)
-        self.config = self.root / "config.yaml"
-        self.metrics = self.root / "metrics.jsonl"
-        self.evals = self.root / "eval.jsonl"
-        self.eval_table = self.root / "eval.md"
-        self.curves = self.root / "curves.png"
-        self.checkpoints = self.root / "checkpoints"
+    def __init__(self, root: str | Path, *, writer: bool | None = None) -> None:
+        super().__init__(root, writer=writer)
         self.final = self.root / "final"
-
-    def latest_checkpoint(self) -> Path | None:
-        found = [p for p in self.checkpoints.glob("checkpoint-*") if p.name.split("-")[-1].isdigit()]
-        return max(found, key=lambda p: int(p.name.split("-")[-1]), default=None)
 
     def rewind_to(self, checkpoint: Path) -> int:
         """Drop metrics logged after ``checkpoint`` (a killed run logged past it); return its step."""
         step = int(checkpoint.name.split("-")[-1])
-        kept = [r for r in self.read_jsonl(self.metrics) if r["step"] <= step]
-        self.metrics.write_text("".join(json.dumps(r) + "\n" for r in kept))
+        self.rewind_metrics(step)
         return step
-
-    def read_jsonl(self, path: Path) -> list[dict[str, Any]]:
-        if not path.is_file():
-            return []
-        return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-
-    def append(self, path: Path, record: dict[str, Any]) -> None:
-        with path.open("a") as handle:
-            handle.write(json.dumps(record) + "\n")
 
 
 def _scalar_logs(logs: dict[str, Any]) -> dict[str, float]:
@@ -87,7 +67,7 @@ def make_metrics_callback(run: RunDir, accuracy: Any, total_steps: int, on_event
                 record["response_chars"] = sum(map(len, batch["texts"])) / len(batch["texts"])
             record["unparseable_total"] = accuracy.unparseable
             record["batch_ids"] = batch["ids"]
-            run.append(run.metrics, record)
+            run.log_metrics(record)
             if on_event:
                 on_event("step", step=state.global_step, total=total_steps, record=record)
 
@@ -148,7 +128,7 @@ def trl_config(cfg: TrainConfig, run: RunDir, device_type: str, bf16: bool):
         disable_tqdm=True,
         log_completions=False,
         dataloader_num_workers=0,
-        gradient_checkpointing=False,  # a recompute costs more than it saves for small models on a CPU
+        activation_checkpointing=False,  # a recompute costs more than it saves for small models on a CPU
     )
 
 
@@ -182,25 +162,10 @@ def load_task(cfg: TrainConfig):
 
 
 def prepare_run_dir(cfg: C, run: RunDir, resume: bool) -> C:
-    """Check the run directory against ``--resume`` and return the config to train with.
-
-    On resume the run's saved config wins (only ``steps`` may change). Works for any
-    ``TrainConfig`` subclass (ToRL's too): the saved config is read back as ``type(cfg)``.
-    """
-    saved = yaml.safe_load(run.config.read_text()) if run.config.is_file() else None
-    if resume:
-        if saved is None or run.latest_checkpoint() is None:
-            raise ConfigError(f"--resume: {run.root} holds no checkpoint to resume from; run without --resume first")
-        stored = type(cfg).model_validate(saved)
-        changed = [k for k in type(cfg).model_fields if k != "steps" and getattr(stored, k) != getattr(cfg, k)]
-        if changed:
-            log.warning("resuming with the run's saved config; ignoring changed fields %s", changed)
-        return stored.model_copy(update={"steps": cfg.steps})
-    if run.latest_checkpoint() is not None or run.metrics.is_file():
-        raise ConfigError(
-            f"run directory {run.root} already holds a run; pass --resume to continue it or --output NEW_DIR to start another"
-        )
-    run.root.mkdir(parents=True, exist_ok=True)
+    """The config to train with (llmrl_core.runs.prepare_run: on resume the saved config wins,
+    changed only by the fields set explicitly on ``cfg``); writes ``config.yaml``."""
+    cfg, _ = runs.prepare_run(cfg, run, resume=resume)
+    run.write_config(cfg)
     return cfg
 
 
@@ -211,8 +176,7 @@ def train(cfg: TrainConfig, *, resume: bool = False, on_event: Event | None = No
 
     run = RunDir(cfg.output)
     cfg = prepare_run_dir(cfg, run, resume)
-    run.config.write_text(yaml.safe_dump(cfg.model_dump(mode="json"), sort_keys=False))
-    emit = on_event or (lambda kind, **data: None)
+    emit = or_silent(on_event)
 
     _, train_examples, test_examples, skipped = load_task(cfg)  # a bad task name fails before the model loads
     emit("status", message=f"loading {cfg.model}")
@@ -228,7 +192,7 @@ def train(cfg: TrainConfig, *, resume: bool = False, on_event: Event | None = No
             on_progress=lambda metric: emit("status", message=f"held-out eval ({stage}): {metric}"),
         )
         record = {"stage": stage, "step": step, **results}
-        run.append(run.evals, record)
+        run.log_eval(record)
         emit("eval", stage=stage, results=record)
         return record
 
@@ -274,14 +238,16 @@ def train_and_finish(run: RunDir, cfg: TrainConfig, trainer: Any, tokenizer: Any
     trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
     if trainer.state.global_step < cfg.steps:
         return {"run_dir": str(run.root), "stopped_at": trainer.state.global_step, "evals": evals}
-    trainer.save_model(str(run.final))
-    tokenizer.save_pretrained(str(run.final))
+    trainer.save_model(str(run.final))  # the main process only, as every Trainer save
+    if run.writer:
+        tokenizer.save_pretrained(str(run.final))
     if cfg.eval_after:
         evals["after"] = held_out("after", cfg.steps)
-    write_eval_table(run, list(evals.values()))
-    from llmrl_grpo.plots import plot_curves
+    if run.writer:
+        write_summary(run, cfg, list(evals.values()))
+        from llmrl_grpo.plots import plot_curves
 
-    plot_curves(run.read_jsonl(run.metrics), run.curves, list(evals.values()))
+        plot_curves(run.read_jsonl(run.metrics), run.curves, list(evals.values()))
     return {"run_dir": str(run.root), "stopped_at": trainer.state.global_step, "evals": evals}
 
 
@@ -291,11 +257,12 @@ def _plain_trainer():
     return LlmrlGRPOTrainer
 
 
-EVAL_COLUMNS = ("pass@8", "mean@k_t1.0", "pass@1_t0.6", "pass@1_greedy", "t1.0/reflection_ratio", "unparseable")
+EVAL_COLUMNS = ("pass@1_greedy", "pass@1_t0.6", "mean@k_t1.0", "pass@8", "unparseable", "t1.0/reflection_ratio")
+"""Greedy pass@1 first: at T = 1.0 much of a short run's gain is the model learning to answer at once."""
 
 
-def write_eval_table(run: RunDir, evals: list[dict[str, Any]]) -> str:
-    """``eval.md``: one row per held-out eval, MAYE's metrics as columns."""
+def eval_table(evals: list[dict[str, Any]]) -> str:
+    """One row per held-out eval, MAYE's metrics as columns (markdown)."""
     columns = [c for c in EVAL_COLUMNS if any(c in e for e in evals)]
     extra = sorted({k for e in evals for k in e if k.startswith("pass@") and k not in columns and "/" not in k})
     columns += extra
@@ -303,6 +270,13 @@ def write_eval_table(run: RunDir, evals: list[dict[str, Any]]) -> str:
     for e in evals:
         cells = [f"{e[c]:.3f}" if isinstance(e.get(c), float) else str(e.get(c, "")) for c in columns]
         lines.append(f"| {e['stage']} | {e['step']} | " + " | ".join(cells) + " |")
-    text = "\n".join(lines) + "\n"
-    run.eval_table.write_text(text)
+    return "\n".join(lines) + "\n"
+
+
+def write_summary(run: RunDir, cfg: TrainConfig, evals: list[dict[str, Any]]) -> str:
+    """``summary.md``: what ran (model, task, mode, steps) and the held-out evals."""
+    text = (f"# {cfg.model} on {cfg.task}\n\n{cfg.mode} mode, {cfg.steps} steps, "
+            f"{cfg.completions_per_step} responses per step, seed {cfg.seed}.\n\n"
+            "## Held-out evaluation\n\n" + (eval_table(evals) if evals else "(none)\n"))
+    run.write_summary(text)
     return text

@@ -49,6 +49,19 @@ def batch_whitened_advantages(rewards: torch.Tensor, lengths: torch.Tensor, keep
     return advantages + mean if keep_mean else advantages
 
 
+def _tied_parameter_names(model: torch.nn.Module) -> set[str]:
+    """Names of parameters that share their storage with an earlier parameter (tied weights)."""
+    seen: dict[int, str] = {}
+    tied: set[str] = set()
+    for name, param in model.named_parameters(remove_duplicate=False):
+        key = param.data_ptr()
+        if key in seen:
+            tied.add(name)
+        else:
+            seen[key] = name
+    return tied
+
+
 class EpochSeededSampler(RepeatSampler):
     """TRL's sampler, with an order that depends on (seed, epoch) only.
 
@@ -62,7 +75,26 @@ class EpochSeededSampler(RepeatSampler):
 
 
 class LlmrlGRPOTrainer(GRPOTrainer):
-    """TRL's GRPOTrainer whose data order survives a resume (grpo mode)."""
+    """TRL's GRPOTrainer whose data order survives a resume, and that keeps the console quiet.
+
+    Metrics go to the run's ``metrics.jsonl`` (llmrl's callback) and the progress display, so
+    transformers' ``PrinterCallback`` (raw ``{'loss': ...}`` dicts) is removed.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from transformers.trainer_callback import PrinterCallback
+
+        self.remove_callback(PrinterCallback)
+
+    def _issue_warnings_after_load(self, load_result: Any) -> None:  # type: ignore[override]
+        """Tied weights (SmolLM2's lm_head is its embedding) are not saved, so are not "missing"."""
+        tied = _tied_parameter_names(self.accelerator.unwrap_model(self.model))
+        missing = set(load_result.missing_keys)
+        if missing and missing <= tied and not load_result.unexpected_keys:
+            self.model.tie_weights()
+            return
+        super()._issue_warnings_after_load(load_result)
 
     def _get_train_sampler(self, dataset=None):  # type: ignore[override]
         sampler = super()._get_train_sampler(dataset)

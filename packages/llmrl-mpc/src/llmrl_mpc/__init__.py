@@ -6,9 +6,7 @@ which import mujoco, load on first access.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
+from llmrl_core.lazy import lazy_exports
 from llmrl_mpc.config import PlannerConfig
 from llmrl_mpc.costs import Cost, CostTerm
 from llmrl_mpc.norms import NormType, norm, risk_transform
@@ -24,9 +22,4 @@ _LAZY = {
 
 __all__ = ["Controller", "Cost", "CostTerm", "Interpolation", "NormType", "PlanInfo", "PlannerConfig",
            "SamplingPlanner", "StateLayout", "Trajectory", "norm", "risk_transform"]
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(name)
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)

@@ -9,17 +9,11 @@ every start, stays fast.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from llmrl_core.lazy import lazy_exports
 
 _CODEGEN = (
     "CodegenConfig", "CodegenError", "CodegenLoop", "CodegenRound", "CodegenTranscript", "ExtractionError",
     "SandboxFailure", "SandboxProgram", "first_of", "harness", "json_field", "python_block",
 )
 __all__ = sorted(_CODEGEN)
-
-
-def __getattr__(name: str) -> Any:
-    if name in _CODEGEN:
-        return getattr(importlib.import_module("llmrl_rewardgen.codegen"), name)
-    raise AttributeError(f"module 'llmrl_rewardgen' has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports(__name__, dict.fromkeys(_CODEGEN, "llmrl_rewardgen.codegen"))

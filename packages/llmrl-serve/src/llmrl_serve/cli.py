@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -13,6 +14,15 @@ _PROVIDER = typer.Option("transformers", "--provider", "-p", help="The provider'
 _MODEL = typer.Option(None, "--model", "-m", help="Model alias, Hugging Face id or local path (default: the provider's).")
 _STOP = typer.Option(None, "--stop", help="A stop string (repeatable); the completion ends before it.")
 _OPTIONS = typer.Option([], "--option", "-o", help="A provider config field, key=value (repeatable), e.g. -o dtype=float32.")
+
+
+def _serve_help(field: str) -> str:
+    from llmrl_serve.config import ServeConfig
+
+    return ServeConfig.model_fields[field].description or field
+
+
+_REQUEST_LOG = typer.Option(None, help=_serve_help("request_log"), dir_okay=False)
 
 
 def _provider_config(model: str | None, options: list[str]) -> dict[str, Any]:
@@ -37,16 +47,23 @@ def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on (0.0.0.0 exposes it to the network)."),
     port: int = typer.Option(8000, help="Port to listen on; 0 picks a free one."),
     served_model_name: str | None = typer.Option(None, help="The name clients request (default: --model, or the provider's)."),
-    max_tokens: int = typer.Option(256, help="max_tokens when a request gives none (chat requests)."),
+    max_tokens: int = typer.Option(256, help=_serve_help("default_max_tokens")),
+    max_tokens_limit: int | None = typer.Option(None, help=_serve_help("max_tokens_limit")),
+    request_log: Path | None = _REQUEST_LOG,
     option: list[str] = _OPTIONS,
 ) -> None:
     """Serve a provider over an OpenAI-compatible API: /v1/models, /v1/completions, /v1/chat/completions."""
+    from llmrl_serve.config import ServeConfig
     from llmrl_serve.server import bind, build_app, run_server
 
+    try:
+        config = ServeConfig(default_max_tokens=max_tokens, max_tokens_limit=max_tokens_limit, request_log=request_log)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
     sock = bind(host, port)  # fail on a busy port before spending time on the model
     llm = _load(provider, model, option)
     name = served_model_name or model or str(getattr(llm, "model_name", None) or provider)
-    app = build_app(llm, name, default_max_tokens=max_tokens)
+    app = build_app(llm, name, config)
     bound_host, bound_port = sock.getsockname()[:2]
     shown = f"[{bound_host}]" if ":" in bound_host else bound_host
     # The test harness and scripts read this line to learn the port; keep its shape.

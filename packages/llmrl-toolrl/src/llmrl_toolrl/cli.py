@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-from typing import Any
-
 import typer
+
+from llmrl_core.cli.runkit import RunContext, run_command
+from llmrl_toolrl.config import ToRLTrainConfig
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 
@@ -48,44 +47,22 @@ def solve(
     console.print(f"[dim]tool calls: {traj.num_calls} ({statuses}); finish: {traj.finish_reason}[/]")
 
 
-def _config(config: Path | None, flags: dict[str, Any], overrides: list[str]):
-    from llmrl_core.config import load_config
-    from llmrl_toolrl.config import ToRLTrainConfig
-
-    sets = [f"{k}={json.dumps(v) if not isinstance(v, str) else v}" for k, v in flags.items() if v is not None]
-    return load_config(ToRLTrainConfig, config, [*sets, *overrides])
+HEADLINE = {"reward": "reward", "calls": "tools/calls_per_response", "exec ok": "tools/exec_success_rate",
+            "kl": "kl", "len": "completions/mean_length"}
+EVAL_KEYS = {"pass@1 greedy": "pass@1_greedy", "tool use": "tools/response_share"}
 
 
-@app.command()
-def train(
-    config: Path | None = typer.Option(None, "--config", help="YAML/TOML file with ToRLTrainConfig fields."),  # noqa: B008
-    model: str | None = typer.Option(None, help="Model alias, directory, .gguf or cached HF id [smollm2-135m]."),
-    task: str | None = typer.Option(None, help="Task name [arithmetic]; see `llmrl plugins`."),
-    max_tool_calls: int | None = typer.Option(None, "--max-tool-calls", help="C: code executions per response [1]."),
-    sandbox: str | None = typer.Option(None, help="Sandbox name [local]."),
-    steps: int | None = typer.Option(None, help="Optimiser steps."),
-    output: str | None = typer.Option(None, help="Run directory [runs/toolrl]."),
-    resume: bool = typer.Option(False, "--resume", help="Continue the run in --output from its last checkpoint."),
-    set_: list[str] = typer.Option([], "--set", help="Override any field: --set tools.timeout_s=5 (repeatable)."),  # noqa: B008
-) -> None:
+@run_command(app, "train", ToRLTrainConfig, resumable=True, headline=HEADLINE, eval_keys=EVAL_KEYS,
+             aliases={"max-tool-calls": "tools.max_tool_calls", "sandbox": "tools.sandbox"})
+def train(cfg: ToRLTrainConfig, ctx: RunContext) -> None:
     """GRPO with a sandboxed code interpreter in the loop (ToRL); tool output is masked from the loss."""
-    from llmrl_core.cli.output import console, progress
-    from llmrl_grpo.cli import check_names, progress_events
+    from llmrl_core.cli.output import console
+    from llmrl_grpo.cli import check_names
 
-    flags = {"model": model, "task": task, "steps": steps, "output": output,
-             "tools.max_tool_calls": max_tool_calls, "tools.sandbox": sandbox}
-    cfg = _config(config, flags, set_)
     check_names(cfg.model, cfg.task)
     from llmrl_toolrl.run import train as run_train
 
-    def step_status(rec: dict[str, Any]) -> str:
-        return (f"reward {rec.get('reward', 0):.2f}  calls {rec.get('tools/calls_per_response', 0):.2f}  "
-                f"exec ok {rec.get('tools/exec_success_rate', 0):.2f}")
-
-    def eval_summary(r: dict[str, Any]) -> str:
-        return f"pass@1 greedy {r['pass@1_greedy']:.1%}, tool use {r['tools/response_share']:.1%}"
-
-    with progress() as bar:
-        on_event = progress_events(bar, cfg.steps, step_status, eval_summary)
-        result = run_train(cfg, resume=resume, on_event=on_event)
-    console.print(f"run directory: {result['run_dir']} (metrics.jsonl, eval.md, curves.png, final/)")
+    with ctx.progress() as report:
+        result = run_train(cfg, resume=ctx.resume, on_event=report)
+    console.print(f"run directory: {result['run_dir']} (config.yaml, metrics.jsonl, eval.jsonl, summary.md, "
+                  "curves.png, final/)", highlight=False)

@@ -11,8 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import yaml
-
+from llmrl_core.events import or_silent
 from llmrl_grpo.run import (
     Event,
     RunDir,
@@ -60,8 +59,7 @@ def train(cfg: ToRLTrainConfig, *, resume: bool = False, on_event: Event | None 
 
     run = RunDir(cfg.output)
     cfg = prepare_run_dir(cfg, run, resume)
-    run.config.write_text(yaml.safe_dump(cfg.model_dump(mode="json"), sort_keys=False))
-    emit = on_event or (lambda kind, **data: None)
+    emit = or_silent(on_event)
 
     _, train_examples, test_examples, _ = load_task(cfg)  # a bad task name fails before the model loads
     emit("status", message=f"opening the {cfg.tools.sandbox!r} sandbox")
@@ -73,7 +71,7 @@ def train(cfg: ToRLTrainConfig, *, resume: bool = False, on_event: Event | None 
         def held_out(stage: str, step: int) -> dict[str, Any]:
             emit("status", message=f"held-out eval with tools ({stage})")
             record = {"stage": stage, "step": step, **evaluate_with_tools(model, tokenizer, test_examples, cfg, sandbox)}
-            run.append(run.evals, record)
+            run.log_eval(record)
             emit("eval", stage=stage, results=record)
             return record
 

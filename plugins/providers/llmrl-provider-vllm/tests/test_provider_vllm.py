@@ -50,6 +50,7 @@ class TestVLLMConformance(ProviderConformance):
     reports_logprobs = True
 
     @pytest.fixture(scope="class")
-    def provider(self):
+    @classmethod
+    def provider(cls):  # a classmethod: pytest >= 9.1 deprecates class-scoped fixtures on instances
         with get_provider("vllm", gpu_memory_utilization=0.3, enforce_eager=True) as provider:
             yield provider

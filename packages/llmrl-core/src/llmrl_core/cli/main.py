@@ -6,6 +6,7 @@ import logging
 import sys
 
 import typer
+from typer.core import TyperGroup
 
 from llmrl_core.cli.doctor import doctor
 from llmrl_core.cli.output import print_error, setup_logging
@@ -24,10 +25,25 @@ def _version_callback(value: bool) -> None:
         raise typer.Exit()
 
 
+class _Commands(TyperGroup):
+    """``llmrl``'s command group: an unknown command says which installed plugins were kept out."""
+
+    def resolve_command(self, ctx, args: list[str]):
+        try:
+            return super().resolve_command(ctx, args)
+        except typer.TyperException as exc:  # typer's click: "No such command 'x'."
+            skipped = get_plugin_manager().skipped
+            if skipped and isinstance(getattr(exc, "message", None), str):
+                exc.message += (f" LLMRL_PLUGINS / LLMRL_PLUGINS_EXCLUDE kept these installed plugins (and their "
+                                f"commands) out: {', '.join(skipped)}.")
+            raise
+
+
 def build_app() -> typer.Typer:
     """The root app with core's commands and every plugin's sub-app."""
     app = typer.Typer(
         name="llmrl",
+        cls=_Commands,
         help="Where large language models and reinforcement learning meet.",
         no_args_is_help=True,
         add_completion=False,

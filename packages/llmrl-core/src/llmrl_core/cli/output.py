@@ -60,6 +60,6 @@ def progress(**kwargs):
         TimeElapsedColumn(),
         TimeRemainingColumn(),
         TextColumn("{task.fields[status]}"),
-        console=err_console,
+        console=kwargs.pop("console", None) or err_console,
         **kwargs,
     )

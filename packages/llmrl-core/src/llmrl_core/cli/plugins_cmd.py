@@ -33,7 +33,7 @@ def plugins_report(pm: PluginManager) -> dict[str, Any]:
     duplicates = [
         {"kind": d.kind, "name": d.name, "distributions": d.distributions, "error": str(d)} for d in pm.duplicates()
     ]
-    return {"components": components, "failed": failures, "duplicates": duplicates}
+    return {"components": components, "failed": failures, "duplicates": duplicates, "skipped": list(pm.skipped)}
 
 
 def plugins(as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of tables.")) -> None:
@@ -46,7 +46,8 @@ def plugins(as_json: bool = typer.Option(False, "--json", help="Print one JSON o
         if not entries:
             continue
         table = Table(title=_PLURAL[kind], title_justify="left", show_edge=False)
-        for column in ("name", "distribution", "version", "description"):
+        table.add_column("name", no_wrap=True)  # ids are copied into code: never cut or folded
+        for column in ("distribution", "version", "description"):
             table.add_column(column, overflow="fold")
         for e in entries:
             table.add_row(e["name"], e["distribution"], e["version"], e["description"])
@@ -55,3 +56,5 @@ def plugins(as_json: bool = typer.Option(False, "--json", help="Print one JSON o
         console.print(f"[yellow]duplicate[/]: {d['error']}")
     for f in report["failed"]:
         console.print(f"[red]failed[/]: plugin {f['plugin']} ({f['distribution']}): {f['error']}")
+    if report["skipped"]:
+        console.print(f"[yellow]not loaded[/] (LLMRL_PLUGINS / LLMRL_PLUGINS_EXCLUDE): {', '.join(report['skipped'])}")

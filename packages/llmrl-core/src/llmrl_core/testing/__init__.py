@@ -11,8 +11,7 @@ on its own); name your subclass ``Test...`` and provide the fixture it asks for:
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from llmrl_core.lazy import lazy_exports
 
 _SUITES = {
     "BackendConformance": "llmrl_core.testing.backends",
@@ -22,13 +21,9 @@ _SUITES = {
     "SandboxConformance": "llmrl_core.testing.sandboxes",
     "HostileProgramSuite": "llmrl_core.testing.hostile",
     "fresh_plugin_manager": "llmrl_core.testing.fixtures",
+    "ray_cluster": "llmrl_core.testing.fixtures",
 }
 
 __all__ = sorted(_SUITES)
-
-
-def __getattr__(name: str) -> Any:
-    # Suites import pytest (and some torch); load them only when asked for.
-    if name in _SUITES:
-        return getattr(importlib.import_module(_SUITES[name]), name)
-    raise AttributeError(name)
+# Suites import pytest (and some torch); load them only when asked for.
+__getattr__, __dir__ = lazy_exports(__name__, _SUITES)

@@ -12,15 +12,17 @@ class BackendConformance:
     """Set ``backend_name``; the suite builds it through the registry, as users do."""
 
     backend_name: str = ""
+    """The name your plugin's ``llmrl_backends`` hook registers."""
 
     @pytest.fixture
     def backend(self) -> Backend:
         comp = next((c for c in list_components("backend") if c.name == self.backend_name), None)
-        assert comp is not None, f"backend {self.backend_name!r} is not registered through an llmrl entry point"
+        assert comp is not None, (f"backend_name {self.backend_name!r} is not registered through an llmrl entry point "
+                                  "(is the plugin installed?)")
         return comp.spec.load()()
 
     def test_identity(self, backend: Backend) -> None:
-        assert backend.name == self.backend_name
+        assert backend.name == self.backend_name, f"the backend calls itself {backend.name!r}, not backend_name"
         assert isinstance(backend.priority, int)
         assert isinstance(backend.is_available(), bool)
 

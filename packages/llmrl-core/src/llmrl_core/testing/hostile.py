@@ -1,6 +1,15 @@
 """Hostile programs every sandbox must contain: network, host files, secrets, bombs, floods, escapes.
 
-Subclass :class:`HostileProgramSuite` and provide a ``sandbox`` fixture (class-scoped is
+**What it does to the machine it runs on, if the sandbox lets it:** writes files into
+``/etc``, ``/usr``, ``/``, site-packages and the standard library, plants state in ``/tmp``,
+``/dev/shm`` and the home directory, forks without end, allocates memory without end, and
+tries to kill its parent. So the suite refuses to run (every test skips, saying why) unless
+the sandbox declares that it isolates: ``Sandbox.isolates`` is True, or the subclass sets
+``sandbox_isolates = True``. Every file a probe tries to write carries a random name and is
+deleted after the probe, on this host and inside the sandbox, whether or not the sandbox let
+it be written; nothing can undo a fork or memory bomb that a sandbox let through.
+
+Subclass :class:`HostileProgramSuite` and provide a ``sandbox`` fixture (module-scoped is
 kindest). After every program the suite checks that the sandbox still serves and, for a
 sandbox running on this machine, that no process is left behind (the process tree under
 this test process returns to its size before the program).
@@ -12,18 +21,19 @@ leaked the host environment; the environment test looks for it.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import shutil
 import socket
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
 
-from llmrl_core.sandbox import EXEC_STATUSES, Sandbox
+from llmrl_core.sandbox import EXEC_STATUSES, ExecResult, Sandbox
 
 CANARY_ENV = "LLMRL_HOSTILE_CANARY"
 os.environ.setdefault(CANARY_ENV, "canary-" + secrets.token_hex(12))
@@ -85,13 +95,93 @@ def _settled_count(timeout_s: float = 3.0) -> int:
     return last
 
 
+# Where probes try to write: ``{name}`` is a fresh random file name; ``{site}`` (numpy's directory in
+# site-packages), ``{stdlib}`` (the standard library) and ``{home}`` resolve inside the sandbox, and on
+# this host for the clean-up.
+WRITE_TARGETS = ("/usr/{name}", "/etc/{name}", "/{name}", "{site}/{name}.py", "{stdlib}/{name}.py")
+STATE_TARGETS = ("/tmp/{name}", "/dev/shm/{name}", "{home}/{name}", "{name}", "/{name}", "/dev/{name}")
+_ANCHORS_IN_SANDBOX = (
+    "import os, numpy\n"
+    "anchors = {'site': os.path.dirname(numpy.__file__), 'stdlib': os.path.dirname(os.__file__),\n"
+    "           'home': os.path.expanduser('~')}\n"
+)
+
+
+def probe_name(prefix: str = "llmrl_probe") -> str:
+    """A file name nobody else uses, so the clean-up can only ever delete what a probe wrote."""
+    return f"{prefix}_{secrets.token_hex(6)}"
+
+
+def _paths_code(targets: Sequence[str], name: str) -> str:
+    """Program text that sets ``paths``: the targets resolved inside the sandbox."""
+    return _ANCHORS_IN_SANDBOX + f"paths = [t.format(name={name!r}, **anchors) for t in {list(targets)!r}]\n"
+
+
+def host_paths(targets: Sequence[str], name: str) -> list[Path]:
+    """The targets resolved on this host (where a sandbox that does not isolate would have written)."""
+    import numpy
+
+    anchors = {"site": os.path.dirname(numpy.__file__), "stdlib": os.path.dirname(os.__file__), "home": str(Path.home())}
+    return [Path(t.format(name=name, **anchors)) for t in targets]
+
+
+@contextlib.contextmanager
+def removing_afterwards(sandbox: Sandbox, targets: Sequence[str], name: str, *, on_host: bool = True) -> Iterator[None]:
+    """Delete every target a probe may have written, on this host and inside the sandbox, however it ended."""
+    try:
+        yield
+    finally:
+        if on_host:
+            for path in host_paths(targets, name):
+                with contextlib.suppress(OSError):
+                    if path.is_file() or path.is_symlink():
+                        path.unlink()
+        remove = _paths_code(targets, name) + (
+            "for path in paths:\n"
+            "    try:\n"
+            "        os.remove(path)\n"
+            "    except OSError:\n"
+            "        pass\n"
+        )
+        with contextlib.suppress(Exception):  # a sandbox broken by the probe must not hide the probe's failure
+            sandbox.run(remove, timeout_s=15)
+
+
+def try_writes(sandbox: Sandbox, targets: Sequence[str], name: str, *, also: Sequence[str] = (),
+               on_host: bool = True) -> tuple[ExecResult, list[Path]]:
+    """Try to write file ``name`` into each target (and into the ``also`` paths, which are not removed).
+
+    Returns the result and the targets found on this host after the run; both are taken
+    before the clean-up, which then deletes every target whether or not it was written.
+    """
+    code = _paths_code(targets, name) + (
+        f"for path in paths + {list(also)!r}:\n"
+        "    try:\n"
+        "        with open(path, 'w') as fh:\n"
+        "            fh.write('pwned')\n"
+        "        print('WROTE', path)\n"
+        "    except Exception as exc:\n"
+        "        print('denied', path, type(exc).__name__)\n"
+        "open('mine.txt', 'w').write('fine')\n"
+        "print('own dir ok', open('mine.txt').read())\n"
+    )
+    with removing_afterwards(sandbox, targets, name, on_host=on_host):
+        result = sandbox.run(code, timeout_s=15)
+        found = [p for p in host_paths(targets, name) if p.exists()] if on_host else []
+    return result, found
+
+
 class HostileProgramSuite:
     """Programs an LLM might write by malice or by accident; each must be contained with a clear status.
 
+    It runs only against a sandbox that declares it isolates (see the module's warning).
     ``runs_on_this_host``: the sandbox executes on this machine (local, or a server on
     loopback), so host files, host loopback and leftover processes can be checked here.
     """
 
+    sandbox_isolates: bool | None = None
+    """Whether the sandbox under test is an isolation boundary. None: trust its ``isolates`` attribute.
+    Set True only for a sandbox that isolates without saying so (e.g. a client of a remote service)."""
     runs_on_this_host: bool = True
     enforces_memory_limit: bool = True
     max_output_bytes: int = 4 << 20
@@ -100,6 +190,14 @@ class HostileProgramSuite:
 
     @pytest.fixture(autouse=True)
     def _contained(self, sandbox: Sandbox) -> Iterator[None]:
+        declared = self.sandbox_isolates if self.sandbox_isolates is not None else getattr(sandbox, "isolates", False)
+        if declared is not True:
+            pytest.skip(
+                f"{type(sandbox).__name__} does not declare that it isolates (Sandbox.isolates is False), and the "
+                "hostile programs write into /etc, /usr and site-packages and run fork and memory bombs, which a "
+                "sandbox that does not isolate lets through onto this machine. Set isolates = True on a sandbox "
+                "that is an isolation boundary, or sandbox_isolates = True on the suite."
+            )
         before = _settled_count() if self.runs_on_this_host else 0
         yield
         again = sandbox.run("print(6 * 7)", timeout_s=20)
@@ -108,7 +206,8 @@ class HostileProgramSuite:
             deadline = time.monotonic() + 5.0
             while (now := len(descendants())) > before and time.monotonic() < deadline:
                 time.sleep(0.1)
-            assert now <= before, f"processes left behind: {now - before} more than before the program"
+            assert now <= before, (f"processes left behind: {now - before} more than before the program (set "
+                                   "runs_on_this_host = False if the sandbox does not run on this machine)")
 
     @pytest.fixture
     def host_canary(self) -> Iterator[Path]:
@@ -121,9 +220,20 @@ class HostileProgramSuite:
         finally:
             shutil.rmtree(where, ignore_errors=True)
 
+    def _timed_out_in_time(self, result: ExecResult, timeout_s: float, statuses: tuple[str, ...] = ("timeout",)) -> None:
+        assert result.status in statuses, result
+        assert result.duration_s < timeout_s + self.timeout_slack_s, (
+            f"a run with timeout_s={timeout_s} came back after {result.duration_s:.1f} s; the suite allows "
+            f"timeout_s + timeout_slack_s ({self.timeout_slack_s}). Raise timeout_slack_s if your sandbox is remote.")
+
+    def _oom(self, result: ExecResult) -> None:
+        assert result.status == "oom", (
+            f"{result}: must end with status 'oom' under memory_mb=256. If the sandbox cannot limit memory, "
+            "set enforces_memory_limit = False on the suite (and document it).")
+
     def _need_host(self) -> None:
         if not self.runs_on_this_host:
-            pytest.skip("the sandbox does not run on this host, so host resources cannot be checked from here")
+            pytest.skip("runs_on_this_host is False, so host files, loopback and processes cannot be checked from here")
 
     # --- network -----------------------------------------------------------------------
     def test_no_connection_to_the_outside(self, sandbox: Sandbox) -> None:
@@ -223,43 +333,23 @@ class HostileProgramSuite:
 
     def test_cannot_write_outside_the_private_dir(self, sandbox: Sandbox, host_canary: Path) -> None:
         self._need_host()
-        code = (
-            "import os, numpy\n"
-            f"targets = ['/usr/llmrl_pwned', '/etc/llmrl_pwned', '/llmrl_pwned', {str(host_canary)!r},\n"
-            "           os.path.join(os.path.dirname(numpy.__file__), 'llmrl_pwned.py'),\n"
-            "           os.path.join(os.path.dirname(os.__file__), 'llmrl_pwned.py')]\n"
-            "for path in targets:\n"
-            "    try:\n"
-            "        with open(path, 'w') as fh:\n"
-            "            fh.write('pwned')\n"
-            "        print('WROTE', path)\n"
-            "    except Exception as exc:\n"
-            "        print('denied', path, type(exc).__name__)\n"
-            "open('mine.txt', 'w').write('fine')\n"
-            "print('own dir ok', open('mine.txt').read())\n"
-        )
-        result = sandbox.run(code, timeout_s=15)
+        result, on_host = try_writes(sandbox, WRITE_TARGETS, probe_name("llmrl_pwned"), also=[str(host_canary)])
         assert result.status == "ok", result
         assert "WROTE" not in result.stdout, result.stdout
         assert "own dir ok fine" in result.stdout
         assert host_canary.read_text() == CANARY
-        import numpy
-
-        assert not Path(numpy.__file__).with_name("llmrl_pwned.py").exists()
-        assert not Path(os.__file__).with_name("llmrl_pwned.py").exists()
+        assert not on_host, f"written on this host (and deleted again by the suite): {on_host}"
 
     # --- resource bombs ----------------------------------------------------------------
     def test_fork_bomb(self, sandbox: Sandbox) -> None:
         result = sandbox.run("import os\nwhile True:\n    os.fork()", timeout_s=3)
-        assert result.status in ("error", "timeout"), result
-        assert result.duration_s < 3 + self.timeout_slack_s
+        self._timed_out_in_time(result, 3, ("error", "timeout"))
 
     def test_memory_bomb(self, sandbox: Sandbox) -> None:
         if not self.enforces_memory_limit:
             pytest.skip(f"{type(sandbox).__name__} does not enforce memory_mb")
         code = "hoard = []\nwhile True:\n    hoard.append(bytearray(32 * 1024 * 1024))"
-        result = sandbox.run(code, memory_mb=256, timeout_s=20)
-        assert result.status == "oom", result
+        self._oom(sandbox.run(code, memory_mb=256, timeout_s=20))
 
     def test_memory_bomb_across_processes(self, sandbox: Sandbox) -> None:
         """Eight processes of 100 MB each: under any per-process limit, over the execution's 256 MB."""
@@ -275,25 +365,23 @@ class HostileProgramSuite:
             "print('all held')\n"
         )
         result = sandbox.run(code, memory_mb=256, timeout_s=20)
-        assert result.status == "oom", result
+        self._oom(result)
         assert "all held" not in result.stdout
 
     def test_busy_loops_in_many_processes(self, sandbox: Sandbox) -> None:
         code = "import os\nfor _ in range(3):\n    if os.fork() == 0:\n        break\nwhile True:\n    pass"
-        result = sandbox.run(code, timeout_s=1)
-        assert result.status == "timeout", result
-        assert result.duration_s < 1 + self.timeout_slack_s
+        self._timed_out_in_time(sandbox.run(code, timeout_s=1), 1)
 
     def test_sleeping_past_the_wall_limit(self, sandbox: Sandbox) -> None:
-        result = sandbox.run("import time\ntime.sleep(120)", timeout_s=1)
-        assert result.status == "timeout", result
-        assert result.duration_s < 1 + self.timeout_slack_s
+        self._timed_out_in_time(sandbox.run("import time\ntime.sleep(120)", timeout_s=1), 1)
 
     def test_output_flood(self, sandbox: Sandbox) -> None:
         code = "import sys\nchunk = 'x' * 65536\nwhile True:\n    sys.stdout.write(chunk)\n    sys.stderr.write(chunk)"
         result = sandbox.run(code, timeout_s=30)
         assert result.status == "output_limit", result.status
-        assert len(result.stdout) + len(result.stderr) <= self.max_output_bytes
+        assert len(result.stdout) + len(result.stderr) <= self.max_output_bytes, (
+            f"{len(result.stdout) + len(result.stderr)} characters of output came back; the suite allows "
+            f"max_output_bytes ({self.max_output_bytes}): cap the output lower, or raise max_output_bytes")
         assert result.duration_s < 30, "the flood ran to the timeout instead of being stopped at the cap"
 
     def test_binary_output(self, sandbox: Sandbox) -> None:
@@ -348,10 +436,10 @@ class HostileProgramSuite:
             assert not alive, f"the daemon outlived the program: pids {alive}"
 
     def test_no_state_for_the_next_execution(self, sandbox: Sandbox) -> None:
-        plant = (
-            "import os, sys, numpy, builtins\n"
-            "for path in ['/tmp/llmrl_state', '/dev/shm/llmrl_state', os.path.expanduser('~/llmrl_state'),\n"
-            "             'llmrl_state', '/llmrl_state', '/dev/llmrl_state']:\n"
+        name = probe_name("llmrl_state")
+        plant = _paths_code(STATE_TARGETS, name) + (
+            "import sys, builtins\n"
+            "for path in paths:\n"
             "    try:\n"
             "        open(path, 'w').write('x')\n"
             "    except Exception:\n"
@@ -361,15 +449,15 @@ class HostileProgramSuite:
             "sys.modules['llmrl_state'] = sys\n"
             "os.environ['LLMRL_STATE'] = '1'\n"
         )
-        assert sandbox.run(plant, timeout_s=15).status == "ok"
-        probe = (
-            "import os, sys, numpy, builtins\n"
-            "found = [p for p in ['/tmp/llmrl_state', '/dev/shm/llmrl_state', os.path.expanduser('~/llmrl_state'),\n"
-            "                     'llmrl_state', '/llmrl_state', '/dev/llmrl_state'] if os.path.exists(p)]\n"
+        probe = _paths_code(STATE_TARGETS, name) + (
+            "import sys, builtins\n"
+            "found = [p for p in paths if os.path.exists(p)]\n"
             "found += [n for n, ok in [('numpy', hasattr(numpy, 'LLMRL_STATE')), ('builtins', hasattr(builtins,\n"
             "          'LLMRL_STATE')), ('modules', 'llmrl_state' in sys.modules), ('env', 'LLMRL_STATE' in os.environ)] if ok]\n"
             "print('found', found)\n"
         )
-        result = sandbox.run(probe, timeout_s=15)
+        with removing_afterwards(sandbox, STATE_TARGETS, name, on_host=self.runs_on_this_host):
+            assert sandbox.run(plant, timeout_s=15).status == "ok"
+            result = sandbox.run(probe, timeout_s=15)
         assert result.status == "ok", result
         assert result.stdout.strip() == "found []"

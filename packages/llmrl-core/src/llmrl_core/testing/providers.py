@@ -1,15 +1,20 @@
 """The LLM provider contract: shapes, grouping, determinism, stop strings, token ids.
 
-Subclass :class:`ProviderConformance` and supply a ``provider`` fixture (make it
-``scope="class"`` or wider: loading a model per test is slow). Every test makes
-one or two short generations (``max_tokens`` <= 12), so the suite stays cheap
-even for a real model on a CPU::
+Subclass :class:`ProviderConformance` and supply a ``provider`` fixture. Load the
+model once, in a module-scoped fixture (the pattern pytest >= 9 accepts: a
+class-scoped fixture written as an instance method is deprecated since pytest 9.1).
+Every test makes one or two short generations (``max_tokens`` <= 12), so the suite
+stays cheap even for a real model on a CPU::
+
+    @pytest.fixture(scope="module")
+    def my_provider():
+        with get_provider("mine", model="tiny") as p:
+            yield p
 
     class TestMyProvider(ProviderConformance):
-        @pytest.fixture(scope="class")
-        def provider(self):
-            with get_provider("mine", model="tiny") as p:
-                yield p
+        @pytest.fixture
+        def provider(self, my_provider):
+            return my_provider
 
 Set ``reports_token_ids`` / ``reports_logprobs`` to ``True`` when the provider
 promises them, ``honours_seed`` to ``False`` for a backend that ignores seeds, and
@@ -43,10 +48,15 @@ class ProviderConformance:
     """The contract every :class:`~llmrl_core.provider.LLMProvider` keeps."""
 
     reports_token_ids: bool = False
+    """True: every generation must carry ``token_ids``."""
     reports_logprobs: bool = False
+    """True: every generation must carry one logprob per token id."""
     honours_seed: bool = True
+    """False skips the seeded-reproducibility test (for a backend that ignores seeds)."""
     reports_stop_reason: bool = True
+    """False: a stop string still cuts the text, but ``stop_reason`` need not name it."""
     max_tokens: int = 12
+    """Tokens per test generation; raise it if greedy text is too short to pick a stop word from."""
 
     @pytest.fixture
     def provider(self) -> LLMProvider:  # pragma: no cover - the subclass provides it
@@ -80,9 +90,12 @@ class ProviderConformance:
             assert gens[2].prompt_token_ids == gens[3].prompt_token_ids
             assert gens[0].prompt_token_ids != gens[2].prompt_token_ids
         if self.reports_token_ids:
-            assert all(g.token_ids is not None and g.token_ids for g in gens)
+            assert all(g.token_ids is not None and g.token_ids for g in gens), (
+                "reports_token_ids is True but a generation has no token_ids: fill them, or set reports_token_ids = False")
         if self.reports_logprobs:
-            assert all(g.logprobs is not None and len(g.logprobs) == len(g.token_ids or []) for g in gens)
+            assert all(g.logprobs is not None and len(g.logprobs) == len(g.token_ids or []) for g in gens), (
+                "reports_logprobs is True but a generation lacks one logprob per token id: fill them, or set "
+                "reports_logprobs = False")
 
     def test_max_tokens_bounds_the_completion(self, provider: LLMProvider) -> None:
         gens = provider.generate(PROMPTS[1:], self._params(temperature=0.0, max_tokens=3))
@@ -96,7 +109,7 @@ class ProviderConformance:
         params = self._params(temperature=0.0)
         first = provider.generate(PROMPTS, params)
         second = provider.generate(PROMPTS, params)
-        assert [g.text for g in first] == [g.text for g in second]
+        assert [g.text for g in first] == [g.text for g in second], "temperature=0 gave two different answers"
         assert any(g.text.strip() for g in first), "greedy decoding produced only empty completions"
 
     def test_seed_makes_sampling_reproducible(self, provider: LLMProvider) -> None:
@@ -105,7 +118,8 @@ class ProviderConformance:
         params = self._params(n=2, temperature=1.0, seed=1234)
         first = provider.generate(PROMPTS[:1], params)
         second = provider.generate(PROMPTS[:1], params)
-        assert [g.text for g in first] == [g.text for g in second]
+        assert [g.text for g in first] == [g.text for g in second], (
+            "the same seed gave different samples: honour SamplingParams.seed, or set honours_seed = False")
 
     def test_chat_messages_are_accepted(self, provider: LLMProvider) -> None:
         (gen,) = provider.generate([CHAT], self._params(temperature=0.0))
@@ -117,16 +131,19 @@ class ProviderConformance:
         base = self._params(temperature=0.0)
         free = provider.generate(PROMPTS, base)
         stop = _pick_stop(free[0].text)
-        assert stop is not None, f"no usable stop word in the greedy completion {free[0].text!r}"
+        assert stop is not None, (f"no usable stop word in the greedy completion {free[0].text!r}; raise max_tokens "
+                                  f"(now {self.max_tokens}) so the completion has a few words")
         cut = provider.generate(PROMPTS, dataclasses.replace(base, stop=(stop,)))
         for before, after in zip(free, cut, strict=True):
             where = before.text.find(stop)
             if where < 0:
                 assert after.text == before.text
                 continue
-            assert after.finish_reason == "stop"
-            assert after.stop_reason == (stop if self.reports_stop_reason else after.stop_reason)
-            assert after.text == before.text[:where]
+            assert after.finish_reason == "stop", f"a completion cut by the stop string {stop!r} must finish with 'stop'"
+            assert after.stop_reason == (stop if self.reports_stop_reason else after.stop_reason), (
+                f"stop_reason is {after.stop_reason!r}, not the stop string {stop!r}: name it (llmrl_core.stops."
+                "finish_pieces does), or set reports_stop_reason = False")
+            assert after.text == before.text[:where], "text must end right before the stop string's first occurrence"
             assert stop not in after.text
             if before.token_ids is not None and after.token_ids is not None:
                 assert after.token_ids == before.token_ids[: len(after.token_ids)]

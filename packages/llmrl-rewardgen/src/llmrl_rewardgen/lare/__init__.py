@@ -5,8 +5,7 @@ Names load lazily: ``RewardDecoder`` needs torch, ``LatentReplayBuffer`` Stable-
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from llmrl_core.lazy import lazy_exports
 
 _EXPORTS = {
     "RewardDecoder": "llmrl_rewardgen.lare.decoder",
@@ -35,9 +34,4 @@ _EXPORTS = {
 }
 
 __all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module 'llmrl_rewardgen.lare' has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

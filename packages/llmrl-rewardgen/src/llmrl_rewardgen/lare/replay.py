@@ -131,6 +131,10 @@ class _LatentReplayBufferMixin:
         return ReplayBufferSamples(*tuple(map(self.to_torch, data)))
 
 
+def __dir__() -> list[str]:
+    return sorted({*globals(), "LatentReplayBuffer"})
+
+
 def __getattr__(name: str):
     # Built on first use so importing this module does not import stable-baselines3.
     if name == "LatentReplayBuffer":

@@ -7,8 +7,7 @@ enumerates them, :func:`task_split` splits them into train and held-out sets, an
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from llmrl_core.lazy import lazy_exports
 
 _EXPORTS = {
     "AdversarialBanditEnv": "llmrl_env_gridworld.bandit",
@@ -17,10 +16,5 @@ _EXPORTS = {
     "task_split": "llmrl_env_gridworld.tasks",
 }
 __all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:
-    # Lazy: the plugin hook module imports this package, and must not pull gymnasium in.
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(name)
+# Lazy: the plugin hook module imports this package, and must not pull gymnasium in.
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

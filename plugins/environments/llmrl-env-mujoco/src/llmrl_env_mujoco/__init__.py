@@ -5,8 +5,7 @@ Names load lazily: the plugin hook module imports this package and must not pull
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from llmrl_core.lazy import lazy_exports
 
 _EXPORTS = {
     "EPISODIC_TASKS": "llmrl_env_mujoco.plugin",
@@ -15,9 +14,4 @@ _EXPORTS = {
     "make_episodic": "llmrl_env_mujoco.episodic",
 }
 __all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module 'llmrl_env_mujoco' has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

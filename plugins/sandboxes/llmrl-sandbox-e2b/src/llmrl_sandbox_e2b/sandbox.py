@@ -79,6 +79,7 @@ class E2BSandbox(Sandbox):
     """Runs code in E2B cloud sandboxes. ``memory_mb`` is not enforced: E2B fixes memory per template."""
 
     name = "e2b"
+    isolates = True  # each execution runs in a remote microVM, never on this host
 
     def __init__(self, *, sandbox_factory: Callable[..., Any] | None = None, **config: Any):
         """``sandbox_factory`` replaces ``e2b_code_interpreter.Sandbox.create`` (tests use a test double)."""

@@ -172,6 +172,11 @@ class LocalSandbox(Sandbox):
 
     name = "local"
 
+    @property
+    def isolates(self) -> bool:
+        """Namespaces and seccomp isolate; ``isolation='rlimits-only'`` only limits resources."""
+        return self.config.isolation != "rlimits-only"
+
     def __init__(self, **config: Any):
         self.config = LocalSandboxConfig.model_validate(config)
         cfg = self.config
