@@ -91,12 +91,12 @@ def tune_source(quick: bool) -> dict:
 # --- Algorithm Distillation ---------------------------------------------------------------------------------------
 
 def ad_config(seed: int, quick: bool):
-    from llmrl_seqmodel.config import ADRunConfig, EvalConfig, HistoryConfig, ModelConfig, TrainConfig
+    from llmrl_seqmodel.config import ADRunConfig, ADTrainConfig, EvalConfig, HistoryConfig, ModelConfig
 
     if quick:
         return ADRunConfig(n_test=4, n_train=12, history=HistoryConfig(episodes=8, histories_per_task=1, workers=1, seed=seed),
                            model=ModelConfig(n_embd=32, n_layer=1, n_head=2, n_inner=64, context_episodes=2),
-                           train=TrainConfig(steps=15, batch_size=16, seed=seed), eval=EvalConfig(episodes=5, seeds=1, seed=seed))
+                           train=ADTrainConfig(steps=15, batch_size=16, seed=seed), eval=EvalConfig(episodes=5, seeds=1, seed=seed))
     # The tuned tabular Q-learner (HistoryConfig's defaults), 160 episodes per history, every 4th one logged:
     # a context of 4 logged episodes then spans 16 episodes of learning (one actor's view of a learner that
     # learns from several, as the paper's A3C histories are). A small GPT-2 without AD's dropout/masking
@@ -106,14 +106,14 @@ def ad_config(seed: int, quick: bool):
         history=HistoryConfig(source="q-learning", episodes=160, keep_every=4, histories_per_task=4, workers=2, seed=seed),
         model=ModelConfig(n_embd=48, n_layer=2, n_head=2, n_inner=96, context_episodes=4, dropout=0.0, attn_dropout=0.0,
                           token_mask=0.0),
-        train=TrainConfig(steps=8000, batch_size=32, lr=3e-3, warmup=30, seed=seed),
+        train=ADTrainConfig(steps=8000, batch_size=32, lr=3e-3, warmup=30, seed=seed),
         eval=EvalConfig(episodes=AD_EPISODES, seeds=1, seed=seed),
     )
 
 
 def ad_seed(out: Path, seed: int, quick: bool) -> dict:
     """One training seed: collect -> train AD -> train ED -> evaluate AD, ED, the learner, random on held-out goals."""
-    from llmrl_seqmodel.pipeline import collect_run, eval_run, train_run
+    from llmrl_seqmodel.pipeline import collect_run, eval_run, load_config, train_run
 
     cfg = ad_config(seed, quick)
     cpu0, wall0, load0 = cpu_seconds(), time.perf_counter(), os.getloadavg()
@@ -123,7 +123,7 @@ def ad_seed(out: Path, seed: int, quick: bool) -> dict:
     ed = train_run(out, "ed", steps=max(1, cfg.train.steps // 2))  # ED's expert data is learned in half AD's steps
     res = eval_run(out, ["ad", "ed", "source", "random"])
     curves = {k: v["curve"] for k, v in res["methods"].items()}
-    config = json.loads((out / "config.json").read_text())
+    config = load_config(out).model_dump(mode="json")
     return {"seed": seed, "source": config["history"]["source"], "transitions": int(hist.offsets[-1]),
             "pipeline_cpu_min": pipeline_cpu / 60, "pipeline_wall_min": pipeline_wall / 60,
             "cpu_min_with_eval": (cpu_seconds() - cpu0) / 60, "load_before": load0, "load_after": os.getloadavg(),
@@ -182,7 +182,7 @@ def plot_ad(summary: dict, path: Path, seeds: list[int]) -> None:
 # --- DPT in its own room ------------------------------------------------------------------------------------------
 
 def dpt_seed(out: Path, seed: int, quick: bool) -> dict:
-    from llmrl_seqmodel.config import ADRunConfig, EvalConfig, HistoryConfig, ModelConfig, TrainConfig
+    from llmrl_seqmodel.config import ADRunConfig, ADTrainConfig, EvalConfig, HistoryConfig, ModelConfig
     from llmrl_seqmodel.pipeline import eval_run, train_run, write_run
 
     room = {"size": 5, "max_steps": 10, "start": [0, 0]} if quick else DPT_ROOM
@@ -193,7 +193,7 @@ def dpt_seed(out: Path, seed: int, quick: bool) -> dict:
         # online the context is the agent's latest completed episode.
         model=ModelConfig(n_embd=48, n_layer=2, n_head=2, n_inner=96, context_episodes=1, dropout=0.0,
                           attn_dropout=0.0, token_mask=0.0),
-        train=TrainConfig(steps=20 if quick else 4000, batch_size=32, lr=1e-3, warmup=30, seed=seed),
+        train=ADTrainConfig(steps=20 if quick else 4000, batch_size=32, lr=1e-3, warmup=30, seed=seed),
         eval=EvalConfig(episodes=3 if quick else 40, seeds=1, seed=seed),
     )
     cpu0, load0 = cpu_seconds(), os.getloadavg()
@@ -217,19 +217,18 @@ def dpt_summary(runs: list[dict]) -> dict:
 
 def tbya_part(out: Path, seeds: list[int], quick: bool, lm_seeds: list[int], lm_steps: int) -> dict:
     """Captions vs none on PutNextLocal: the small random-init GPT-2 on every seed, SmolLM2-135M on ``lm_seeds``."""
-    from llmrl_seqmodel.config import TrainConfig
+    from llmrl_seqmodel.tbya.config import TBYAModelConfig, TBYARunConfig, TBYATrainConfig
     from llmrl_seqmodel.tbya.pipeline import collect_run, eval_run, model_name, train_run
-    from llmrl_seqmodel.tbya.train import TBYAModelConfig
 
     demos, steps, episodes = (24, 10, 6) if quick else (1000, 1000, 300)
-    info = collect_run(out, TBYA_LEVEL, demos, workers=1 if quick else 2)
+    info = collect_run(out, TBYARunConfig(level=TBYA_LEVEL, demos=demos, workers=1))
     small = TBYAModelConfig()
     lm = TBYAModelConfig(backbone="smollm2-135m")
     runs = []
     for seed in seeds:
-        arms = [(small, TrainConfig(steps=steps, batch_size=32, lr=1e-3, warmup=max(1, steps // 10), seed=seed))]
+        arms = [(small, TBYATrainConfig(steps=steps, batch_size=32, lr=1e-3, warmup=max(1, steps // 10), seed=seed))]
         if seed in lm_seeds:
-            arms.append((lm, TrainConfig(steps=lm_steps, batch_size=8, lr=1e-4, warmup=max(1, lm_steps // 10), seed=seed)))
+            arms.append((lm, TBYATrainConfig(steps=lm_steps, batch_size=8, lr=1e-4, warmup=max(1, lm_steps // 10), seed=seed)))
         for model_cfg, train_cfg in arms:
             for captions in (True, False):
                 cpu0, load0 = cpu_seconds(), os.getloadavg()

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from llmrl_seqmodel.config import ADRunConfig, EvalConfig, HistoryConfig, ModelConfig, TrainConfig
+from llmrl_seqmodel.config import ADRunConfig, ADTrainConfig, EvalConfig, HistoryConfig, ModelConfig
 from llmrl_seqmodel.envs import profile, split_tasks
 from llmrl_seqmodel.history import Histories, collect
 
@@ -30,6 +30,16 @@ def test_history_generation_is_deterministic_under_a_seed(tmp_path):
     assert back.tasks == a.tasks
     manifest = json.loads((tmp_path / "h" / "manifest.json").read_text())
     assert manifest["histories"] == 8 and manifest["transitions"] == 8 * 6 * 10
+
+
+def test_histories_are_the_same_on_a_local_pool_and_on_ray(ray_cluster):
+    prof = profile("darkroom", **SMALL_ROOM)
+    train, _ = split_tasks(prof, 5)
+    cfg = HistoryConfig(episodes=4, histories_per_task=2, workers=2, seed=1)
+    local = collect(prof, train[:3], cfg.model_copy(update={"executor": "local"}))
+    on_ray = collect(prof, train[:3], cfg.model_copy(update={"executor": "ray"}))
+    for field in ("obs", "actions", "rewards", "offsets"):
+        np.testing.assert_array_equal(getattr(local, field), getattr(on_ray, field))
 
 
 def test_oracle_eps_histories_improve_under_annealed_noise():
@@ -100,7 +110,7 @@ def test_small_ad_run_learns_in_context_on_held_out_goals(tmp_path):
         # A tiny model without AD's heavy regularisers: it has to learn in a few hundred steps.
         model=ModelConfig(n_embd=48, n_layer=2, n_head=2, n_inner=96, context_episodes=4,
                           dropout=0.0, attn_dropout=0.0, token_mask=0.0),
-        train=TrainConfig(steps=500, batch_size=32, lr=3e-3, warmup=30),
+        train=ADTrainConfig(steps=500, batch_size=32, lr=3e-3, warmup=30),
         eval=EvalConfig(episodes=12, seeds=4),
     )
     collect_run(tmp_path, cfg)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from llmrl_seqmodel.config import TrainConfig
+from llmrl_seqmodel.tbya.config import TBYATrainConfig
 from llmrl_seqmodel.tbya.data import collect_demos
 from llmrl_seqmodel.tbya.stream import ACTION0, CAP, END_CAP, IGNORE, OBS, Vocab, episode_stream
 
@@ -68,8 +68,8 @@ def test_tbya_trains_and_writes_its_own_captions_at_eval(tmp_path):
     demos = collect_demos("GoToLocal", 24, workers=1)
     assert len(demos) == 24 and any(demos.captions)
     demos.save(tmp_path / "demos")
-    cfg = TrainConfig(steps=40, batch_size=16, lr=2e-3, warmup=5)
-    from llmrl_seqmodel.tbya.train import TBYAModelConfig
+    cfg = TBYATrainConfig(steps=40, batch_size=16, lr=2e-3, warmup=5)
+    from llmrl_seqmodel.tbya.config import TBYAModelConfig
 
     small = TBYAModelConfig(n_embd=32, n_layer=1, n_head=2, n_inner=64)
     with_caps = train_run(tmp_path, True, cfg, small)

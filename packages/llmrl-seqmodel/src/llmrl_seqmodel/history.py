@@ -1,25 +1,24 @@
 """Learning histories: a source algorithm run on one task for many episodes, logged step by step.
 
-Histories are generated in parallel processes (one job per task and seed, each seeded from
-``(seed, job)`` so the result does not depend on the worker count) and stored as one
+Histories are generated in parallel (``llmrl_core.parallel.parallel_map`` on a local process pool
+or Ray; one job per task and seed, each seeded from ``(seed, job)`` so the result depends neither on
+the worker count nor on the executor) and stored as one
 compressed ``histories.npz`` of ragged arrays plus a ``manifest.json``.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from llmrl_core.errors import ConfigError
 from llmrl_seqmodel.config import HistoryConfig
 from llmrl_seqmodel.envs import EnvProfile, as_task, encode_obs, obs_nvec
+from llmrl_seqmodel.storage import load_arrays, save_arrays
 
 log = logging.getLogger(__name__)
 
@@ -46,10 +45,6 @@ class Histories:
         return {"obs": self.obs[a:b], "actions": self.actions[a:b], "rewards": self.rewards[a:b], "steps": self.steps[a:b]}
 
     def save(self, directory: str | Path) -> Path:
-        directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
-        np.savez_compressed(directory / "histories.npz", obs=self.obs, next_obs=self.next_obs, actions=self.actions, rewards=self.rewards,
-                            steps=self.steps, offsets=self.offsets)
         returns = [np.asarray(r) for r in self.episode_returns]
         manifest = {
             **self.meta,
@@ -60,16 +55,12 @@ class Histories:
             "first_episode_return": float(np.mean([r[0] for r in returns])),
             "last_episode_return": float(np.mean([r[-1] for r in returns])),
         }
-        (directory / "manifest.json").write_text(json.dumps(manifest, indent=1))
-        return directory
+        arrays = {k: getattr(self, k) for k in ("obs", "next_obs", "actions", "rewards", "steps", "offsets")}
+        return save_arrays(directory, "histories", arrays, manifest, meta_file="manifest.json")
 
     @classmethod
     def load(cls, directory: str | Path) -> Histories:
-        directory = Path(directory)
-        if not (directory / "histories.npz").exists():
-            raise FileNotFoundError(f"no histories.npz in {directory}; create it with `llmrl ad collect --out {directory}`")
-        data = np.load(directory / "histories.npz")
-        manifest = json.loads((directory / "manifest.json").read_text())
+        data, manifest = load_arrays(directory, "histories", "llmrl ad collect", meta_file="manifest.json")
         tasks = [as_task(t) for t in manifest.pop("tasks")]
         returns = manifest.pop("episode_returns")
         return cls(data["obs"], data["next_obs"], data["actions"], data["rewards"], data["steps"], data["offsets"], returns, tasks, manifest)
@@ -159,25 +150,19 @@ def _job(args):
 
 
 def _map_jobs(jobs: list[tuple], cfg: HistoryConfig, on_done: Callable[[int], None] | None) -> list[dict[str, Any]]:
-    """``run_history`` of every job, in job order, through ``cfg.executor`` (each job seeds itself)."""
-    if cfg.executor == "ray":
-        raise ConfigError("history.executor='ray' needs llmrl_core.parallel, which this llmrl-core does not have; "
-                          "use executor='local'")
-    results: list[dict[str, Any]] = []
-    if cfg.workers > 1 and len(jobs) > 1:
-        import multiprocessing as mp
+    """``run_history`` of every job, in job order. Each job seeds itself from ``(seed, job)``, so where it
+    runs (in this process, a local pool or Ray: ``cfg.executor``) never changes the histories."""
+    from llmrl_core.parallel import parallel_map, resolve_executor
 
-        with ProcessPoolExecutor(cfg.workers, mp_context=mp.get_context("spawn")) as pool:
-            for res in pool.map(_job, jobs, chunksize=max(1, len(jobs) // (8 * cfg.workers))):
-                results.append(res)
-                if on_done:
-                    on_done(1)
+    report = (lambda _i, _r: on_done(1)) if on_done else None
+    if resolve_executor(cfg.executor) == "local" and (cfg.workers == 1 or len(jobs) == 1):
+        results = []
+        for i, job in enumerate(jobs):
+            results.append(_job(job))
+            if report:
+                report(i, results[-1])
         return results
-    for job in jobs:
-        results.append(_job(job))
-        if on_done:
-            on_done(1)
-    return results
+    return parallel_map(_job, jobs, backend=cfg.executor, max_workers=cfg.workers, on_result=report)
 
 
 def collect(prof: EnvProfile, tasks: list[Any], cfg: HistoryConfig, *, split: str = "train",

@@ -5,28 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
 
-from llmrl_seqmodel.config import TrainConfig
+from llmrl_seqmodel.tbya.config import TBYAModelConfig, TBYATrainConfig
 from llmrl_seqmodel.tbya.data import Demos
 from llmrl_seqmodel.tbya.stream import ACTION0, CAP, IGNORE, N_ACTIONS, OBS, LMVocab, Vocab, episode_stream
-
-
-class TBYAModelConfig(BaseModel):
-    """The policy's backbone: small GPT-2 blocks (random init) or a pretrained language model."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    backbone: str = Field("gpt2", description="gpt2: small GPT-2 blocks, random init, whole-word vocabulary; "
-                          "smollm2-135m: the embedded pretrained SmolLM2 with its own tokenizer (fine-tuned whole; "
-                          "n_embd, n_layer, n_head, n_inner, dropout and n_positions then come from it).")
-    n_embd: int = Field(128, description="gpt2: width.")
-    n_layer: int = Field(4, description="gpt2: blocks.")
-    n_head: int = Field(4, description="gpt2: attention heads.")
-    n_inner: int = Field(512, description="gpt2: feed-forward width.")
-    dropout: float = Field(0.1, description="gpt2: dropout (residual, embedding and attention).")
-    n_positions: int = Field(512, description="gpt2: longest stream; training streams are cut there, and an "
-                             "evaluation episode whose stream reaches it ends as a failure.")
 
 
 class StreamBatches:
@@ -80,7 +62,7 @@ def action_and_caption_loss(logits, target, caption_weight: float = 1.0, *, acti
     return loss
 
 
-def train_tbya(demos: Demos, with_captions: bool, model_cfg: TBYAModelConfig, cfg: TrainConfig,
+def train_tbya(demos: Demos, with_captions: bool, model_cfg: TBYAModelConfig, cfg: TBYATrainConfig,
                on_step: Callable[[int, float], None] | None = None):
     """Fit the policy; ``with_captions=False`` is the baseline on the very same demos."""
     import functools
