@@ -79,7 +79,7 @@ def tune_source(quick: bool) -> dict:
             if quick and len(rows) >= 2:
                 break
             hist = collect(prof, train, HistoryConfig(source=source, episodes=AD_EPISODES, histories_per_task=1,
-                                                      workers=2, **params))
+                                                      workers=1, **params))
             curve = np.mean(hist.episode_returns, 0)
             rows.append({**params, "mean_return": float(curve.mean()), "last10": float(curve[-10:].mean())})
         rows.sort(key=lambda r: -r["mean_return"])
@@ -106,7 +106,7 @@ def ad_config(seed: int, quick: bool):
         history=HistoryConfig(source="q-learning", episodes=160, keep_every=4, histories_per_task=4, workers=2, seed=seed),
         model=ModelConfig(n_embd=48, n_layer=2, n_head=2, n_inner=96, context_episodes=4, dropout=0.0, attn_dropout=0.0,
                           token_mask=0.0),
-        train=ADTrainConfig(steps=8000, batch_size=32, lr=3e-3, warmup=30, seed=seed),
+        train=ADTrainConfig(steps=12000, batch_size=32, lr=3e-3, warmup=30, seed=seed),
         eval=EvalConfig(episodes=AD_EPISODES, seeds=1, seed=seed),
     )
 
@@ -193,7 +193,7 @@ def dpt_seed(out: Path, seed: int, quick: bool) -> dict:
         # online the context is the agent's latest completed episode.
         model=ModelConfig(n_embd=48, n_layer=2, n_head=2, n_inner=96, context_episodes=1, dropout=0.0,
                           attn_dropout=0.0, token_mask=0.0),
-        train=ADTrainConfig(steps=20 if quick else 4000, batch_size=32, lr=1e-3, warmup=30, seed=seed),
+        train=ADTrainConfig(steps=20 if quick else 6000, batch_size=32, lr=3e-3, warmup=30, seed=seed),
         eval=EvalConfig(episodes=3 if quick else 40, seeds=1, seed=seed),
     )
     cpu0, load0 = cpu_seconds(), os.getloadavg()
