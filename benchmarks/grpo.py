@@ -22,14 +22,14 @@ from pathlib import Path
 
 
 def learning(quick: bool, out: Path) -> dict:
-    from llmrl_grpo.config import TrainConfig
+    from llmrl_grpo.config import GRPOTrainConfig
     from llmrl_grpo.run import RunDir, train
 
-    overrides = {"output": str(out / "learning")}
+    overrides: dict = {"output": str(out / "learning")}
     if quick:
-        overrides.update(steps=2, completions_per_step=8, max_completion_length=8,
+        overrides.update(steps=2, generation={"completions_per_step": 8, "max_completion_length": 8},
                          eval={"num_prompts": 4, "pass_k": 2, "metrics": ["pass@k", "pass@1_greedy"]})
-    cfg = TrainConfig(**overrides)
+    cfg = GRPOTrainConfig(**overrides)
     t0 = time.perf_counter()
     result = train(cfg)
     seconds = time.perf_counter() - t0
@@ -72,18 +72,20 @@ class _StepTimer:
 def _time_trainer(ours: bool, cfg, model_name: str, dataset, out: Path, use_vllm: bool = False) -> list[float]:
     from trl import GRPOTrainer
 
-    from llmrl_grpo.run import RunDir, build_reward_funcs, load_model, make_metrics_callback, trl_config
+    from llmrl_grpo.recipe import GRPORecipe
+    from llmrl_grpo.run import RunDir, load_model, make_metrics_callback, trl_config
 
     model, tokenizer, backend = load_model(cfg)
     run = RunDir(out)
     run.root.mkdir(parents=True, exist_ok=True)
-    funcs, weights = build_reward_funcs(cfg, tokenizer)
+    recipe = GRPORecipe(cfg)
+    funcs, weights = (list(x) for x in zip(*recipe.rewards(tokenizer), strict=True))
     args = trl_config(cfg, run, backend.device.type, bf16=str(backend.default_dtype) == "torch.bfloat16")
     args.reward_weights, args.save_strategy = weights, "no"
     if use_vllm:
         args.use_vllm, args.vllm_mode, args.vllm_gpu_memory_utilization = True, "colocate", 0.3
     timer = _StepTimer()
-    callbacks = [timer] + ([make_metrics_callback(run, funcs[0], cfg.steps, None)] if ours else [])
+    callbacks = [timer] + ([make_metrics_callback(run, recipe, cfg.steps, None)] if ours else [])
     trainer = GRPOTrainer(model=model, reward_funcs=funcs, args=args, train_dataset=dataset, processing_class=tokenizer, callbacks=callbacks)
     trainer.train()
     return timer.times[1:]  # the first step warms up
@@ -91,13 +93,14 @@ def _time_trainer(ours: bool, cfg, model_name: str, dataset, out: Path, use_vllm
 
 def overhead(quick: bool, out: Path, use_vllm: bool = False) -> dict:
     """Same GRPO config, same data, same seed: our trainer (+ metrics callback) vs bare TRL, alternated."""
-    from llmrl_grpo.config import TrainConfig
+    from llmrl_grpo.config import GRPOTrainConfig
     from llmrl_grpo.data import to_dataset
     from llmrl_grpo.run import load_task
 
     steps = 3 if quick else 6
-    cfg = TrainConfig(mode="grpo", steps=steps, completions_per_step=8 if quick else 32, num_generations=8 if not quick else 4,
-                      max_completion_length=8 if quick else 16, output=str(out))
+    cfg = GRPOTrainConfig(mode="grpo", steps=steps, output=str(out), generation={
+        "completions_per_step": 8 if quick else 32, "num_generations": 8 if not quick else 4,
+        "max_completion_length": 8 if quick else 16})
     _, train_examples, _, _ = load_task(cfg)
     dataset = to_dataset(train_examples, cfg.instruction)
     ours: list[float] = []

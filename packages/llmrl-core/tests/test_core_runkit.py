@@ -171,3 +171,31 @@ def test_time_in_the_output_default_gives_each_run_its_own_directory(tmp_path) -
 
     invoke(app, "go")
     assert seen[-1].parent == tmp_path / "runs" and seen[-1].name[:2] == "20" and "{" not in seen[-1].name
+
+
+def test_print_result_shows_each_eval_key_before_and_after_then_the_run_directory(tmp_path) -> None:
+    app = typer.Typer()
+
+    @run_command(app, "go", DemoConfig, eval_keys={"pass@1": "pass@1_greedy", "bad": "unparseable", "none": "missing"})
+    def go(cfg: DemoConfig, ctx: RunContext) -> None:
+        ctx.run.write_config(cfg)
+        ctx.print_result({"before": {"pass@1_greedy": 0.633, "unparseable": 9.0}, "after": {"pass@1_greedy": 0.8}},
+                         title="held-out", percent=["pass@1"])
+
+    app.command("other")(lambda: None)  # two commands: typer keeps "go" a sub-command
+    out = invoke(app, "go", "--output", str(tmp_path / "r")).stdout.splitlines()
+    assert out[0] == "held-out"
+    assert out[1].split() == ["pass@1", "before", "63.3%", "after", "80.0%"]
+    assert out[2].split() == ["bad", "before", "9", "after", "-"]  # a count, not a percentage; missing after
+    assert len(out) == 4 and out[3] == f"run directory: {tmp_path / 'r'} (config.yaml)"  # no line for a key no eval has
+
+
+def test_check_names_fails_fast_with_the_valid_names(fresh_plugin_manager) -> None:
+    from llmrl_core.cli.checks import check_names
+    from llmrl_core.errors import UnknownComponentError
+
+    check_names(backend="cpu")  # llmrl-core's own backend is always registered
+    with pytest.raises(UnknownComponentError, match="unknown backend 'cpuu'.*cpu"):
+        check_names(backend="cpuu")
+    with pytest.raises(TypeError, match="not a component kind"):
+        check_names(taks="arithmetic")

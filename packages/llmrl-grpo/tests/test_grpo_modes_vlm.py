@@ -7,7 +7,7 @@ import torch
 
 from llmrl_core.config import load_config
 from llmrl_core.errors import ConfigError
-from llmrl_grpo.config import TrainConfig
+from llmrl_grpo.config import GRPOTrainConfig
 from llmrl_grpo.trainer import MayeGRPOConfig, batch_whitened_advantages
 
 
@@ -33,25 +33,35 @@ def test_maye_config_accepts_one_generation_trl_refuses() -> None:
 
 
 def test_config_errors_name_the_field(tmp_path) -> None:
-    with pytest.raises(ConfigError, match="learning_rate"):
-        load_config(TrainConfig, overrides=["learning_rate=-1"])
+    with pytest.raises(ConfigError, match="optim.learning_rate"):
+        load_config(GRPOTrainConfig, overrides=["optim.learning_rate=-1"])
     with pytest.raises(ConfigError, match="mode"):
-        load_config(TrainConfig, overrides=["mode=ppo"])
-    with pytest.raises(ConfigError, match="multiple of num_generations"):
-        load_config(TrainConfig, overrides=["mode=grpo", "completions_per_step=10", "num_generations=4"])
+        load_config(GRPOTrainConfig, overrides=["mode=ppo"])
+    with pytest.raises(ConfigError, match="multiple of generation.num_generations"):
+        load_config(GRPOTrainConfig, overrides=["mode=grpo", "generation.completions_per_step=10",
+                                                "generation.num_generations=4"])
     with pytest.raises(ConfigError, match="question"):
-        load_config(TrainConfig, overrides=["instruction=Solve it."])
+        load_config(GRPOTrainConfig, overrides=["instruction=Solve it."])
     with pytest.raises(ConfigError, match="lerning_rate"):
-        load_config(TrainConfig, overrides=["lerning_rate=1e-5"])
+        load_config(GRPOTrainConfig, overrides=["optim.lerning_rate=1e-5"])
     bad = tmp_path / "c.yaml"
     bad.write_text("steps: [1, 2\n")
     with pytest.raises(ConfigError, match="does not parse"):
-        load_config(TrainConfig, bad)
+        load_config(GRPOTrainConfig, bad)
     good = tmp_path / "g.yaml"
     good.write_text("mode: grpo\nsteps: 3\nrewards:\n  language: null\n")
-    cfg = load_config(TrainConfig, good)
+    cfg = load_config(GRPOTrainConfig, good)
     assert cfg.mode == "grpo" and cfg.rewards.language is None
-    assert (cfg.completions_per_step, cfg.num_generations, cfg.prompts_per_step) == (32, 8, 4)  # 32 // 8
+    assert (cfg.generation.completions_per_step, cfg.generation.num_generations, cfg.prompts_per_step) == (32, 8, 4)
+
+
+def test_a_field_given_outside_its_part_says_where_it_lives() -> None:
+    with pytest.raises(ConfigError, match=r"'learning_rate' belongs to the 'optim' part: set optim.learning_rate"):
+        load_config(GRPOTrainConfig, overrides=["learning_rate=1e-5"])
+    with pytest.raises(ConfigError, match=r"'pass_k' belongs to the 'eval' part"):
+        load_config(GRPOTrainConfig, overrides=["pass_k=4"])
+    with pytest.raises(ConfigError, match="not permitted"):  # a plain typo stays pydantic's error
+        load_config(GRPOTrainConfig, overrides=["stepz=4"])
 
 
 def _tiny_qwen2_vl():

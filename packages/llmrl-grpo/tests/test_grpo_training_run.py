@@ -7,7 +7,7 @@ import json
 import pytest
 
 from llmrl_core.errors import ConfigError, UnknownComponentError
-from llmrl_grpo.config import TrainConfig
+from llmrl_grpo.config import GRPOTrainConfig
 from llmrl_grpo.run import RunDir, train
 
 # A fixed set of 8 one-digit additions (resume test); tiny steps keep it cheap.
@@ -22,7 +22,8 @@ def _records(run_dir) -> list[dict]:
 def test_training_reward_rises_on_a_fixed_prompt_set(tmp_path) -> None:
     # The default run's config and seed (maye, 32 responses/step, 16 tokens, lr 6e-5) on the fixed
     # 51-question train split; measured on the 2-core CPU: reward 0.25, 0.40, 0.73, 0.90, 0.96.
-    cfg = TrainConfig(task="arithmetic", seed=0, output=str(tmp_path / "run"), steps=5, eval_before=False, eval_after=False)
+    cfg = GRPOTrainConfig(task="arithmetic", seed=0, output=str(tmp_path / "run"), steps=5,
+                          eval={"before": False, "after": False})
     result = train(cfg)
     records = _records(tmp_path / "run")
     assert [r["step"] for r in records] == [1, 2, 3, 4, 5]
@@ -39,21 +40,21 @@ def test_stopped_run_resumes_at_the_same_step_and_data_order(tmp_path) -> None:
     from transformers import TrainerCallback
 
     base = dict(
-        **FIXED, mode="maye", steps=3, completions_per_step=4, max_completion_length=4, learning_rate=1e-5,
-        eval_before=False, eval_after=False, save_steps=2,
+        **FIXED, mode="maye", steps=3, generation={"completions_per_step": 4, "max_completion_length": 4},
+        optim={"learning_rate": 1e-5}, eval={"before": False, "after": False}, save_steps=2,
     )
     class StopAt2(TrainerCallback):  # what a kill right after the step-2 checkpoint leaves behind
         def on_save(self, args, state, control, **kwargs):
             if state.global_step == 2:
                 control.should_training_stop = True
 
-    full = train(TrainConfig(**base, output=str(tmp_path / "full")))
+    full = train(GRPOTrainConfig(**base, output=str(tmp_path / "full")))
     assert full["stopped_at"] == 3
-    stopped = train(TrainConfig(**base, output=str(tmp_path / "cut")), callbacks=[StopAt2()])
+    stopped = train(GRPOTrainConfig(**base, output=str(tmp_path / "cut")), callbacks=[StopAt2()])
     assert stopped["stopped_at"] == 2 and not (tmp_path / "cut" / "final").exists()
     with pytest.raises(ConfigError, match="--resume"):
-        train(TrainConfig(**base, output=str(tmp_path / "cut")))
-    resumed = train(TrainConfig(**base, output=str(tmp_path / "cut")), resume=True)
+        train(GRPOTrainConfig(**base, output=str(tmp_path / "cut")))
+    resumed = train(GRPOTrainConfig(**base, output=str(tmp_path / "cut")), resume=True)
     assert resumed["stopped_at"] == 3
     cut, ref = _records(tmp_path / "cut"), _records(tmp_path / "full")
     assert [r["step"] for r in cut] == [1, 2, 3]
@@ -65,8 +66,8 @@ def test_stopped_run_resumes_at_the_same_step_and_data_order(tmp_path) -> None:
 
 def test_resume_without_a_run_and_unknown_names_are_clear(tmp_path) -> None:
     with pytest.raises(ConfigError, match="no checkpoint"):
-        train(TrainConfig(output=str(tmp_path / "none")), resume=True)
+        train(GRPOTrainConfig(output=str(tmp_path / "none")), resume=True)
     with pytest.raises(UnknownComponentError, match="arithmetic"):
-        train(TrainConfig(task="arithmatic", output=str(tmp_path / "t")))
+        train(GRPOTrainConfig(task="arithmatic", output=str(tmp_path / "t")))
     with pytest.raises(ConfigError, match="smollm2-135m"):
-        train(TrainConfig(model="smollm3", output=str(tmp_path / "m")))
+        train(GRPOTrainConfig(model="smollm3", output=str(tmp_path / "m")))

@@ -17,16 +17,16 @@ ONE_SHOT = (
 
 def _cfg(tmp_path, steps: int) -> ToRLTrainConfig:
     return ToRLTrainConfig(
-        output=str(tmp_path / "run"), steps=steps, completions_per_step=2, num_generations=2,
-        max_completion_length=32, temperature=0.7, eval_before=False, eval_after=False, save_steps=1,
-        learning_rate=1e-5, beta=0.0,
+        output=str(tmp_path / "run"), steps=steps, save_steps=1,
+        generation={"completions_per_step": 2, "num_generations": 2, "max_completion_length": 32, "temperature": 0.7},
+        eval={"before": False, "after": False}, optim={"learning_rate": 1e-5, "beta": 0.0},
         tools=ToolConfig(prompt_template=ONE_SHOT, assistant_prefix="```python\n", timeout_s=5,
                          sandbox_config={"workers": 2, "light_preload": None, "preload": ["math"]}),
     )
 
 
 def test_short_training_run_and_resume(tmp_path):
-    from llmrl_toolrl.run import train
+    from llmrl_toolrl.recipe import train
 
     result = train(_cfg(tmp_path, 2))
     run = tmp_path / "run"

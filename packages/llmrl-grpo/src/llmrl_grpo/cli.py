@@ -8,57 +8,34 @@ from typing import Any
 import typer
 
 from llmrl_core.cli.runkit import RunContext, run_command
-from llmrl_grpo.config import TrainConfig
+from llmrl_grpo.config import CLI_ALIASES, GRPOTrainConfig
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 
-
-def check_names(model: str, task: str) -> None:
-    """Fail before loading anything: unknown task → the valid names; unknown model → the aliases."""
-    from llmrl_core import list_components
-    from llmrl_core.errors import UnknownComponentError
-    from llmrl_core.models import resolve_model
-    from llmrl_core.registry import FIRST_PARTY
-
-    names = [c.name for c in list_components("task")]
-    if task not in names:
-        raise UnknownComponentError("task", task, names, None, FIRST_PARTY.get("task"))
-    resolve_model(model)
-
-
-def _eval_lines(before: dict[str, Any] | None, after: dict[str, Any] | None) -> list[str]:
-    keys = [k for k in ("pass@1_greedy", "pass@1_t0.6", "mean@k_t1.0") if k in (before or after or {})]
-    keys += [k for k in (before or after or {}) if k.startswith("pass@") and k[5:].isdigit()]
-    label = {"mean@k_t1.0": "pass@1 (T=1.0)", "pass@1_t0.6": "pass@1 (T=0.6)", "pass@1_greedy": "pass@1 (greedy)"}
-    lines = []
-    for k in keys:
-        b = f"{before[k]:.1%}" if before and k in before else "-"
-        a = f"{after[k]:.1%}" if after and k in after else "-"
-        lines.append(f"  {label.get(k, k + ' (T=1.0)'):18s} before {b:>7s}   after {a:>7s}")
-    return lines
-
-
 HEADLINE = {"reward": "reward", "acc": "rewards/accuracy/mean", "kl": "kl", "len": "completions/mean_length"}
+
+
+def _pass_at_k(results: dict[str, Any]) -> float | None:
+    """pass@k at T = 1.0, whatever k (``eval.pass_k``) the run used."""
+    return next((v for k, v in results.items() if k.startswith("pass@") and k[5:].isdigit()), None)
+
+
 EVAL_KEYS = {"pass@1 greedy": "pass@1_greedy", "pass@1 T=0.6": "pass@1_t0.6", "pass@1 T=1.0": "mean@k_t1.0",
-             "unparseable": "unparseable"}
+             "pass@k T=1.0": _pass_at_k, "unparseable": "unparseable"}
 
 
-@run_command(app, "train", TrainConfig, resumable=True, headline=HEADLINE, eval_keys=EVAL_KEYS)
-def train(cfg: TrainConfig, ctx: RunContext) -> None:
+@run_command(app, "train", GRPOTrainConfig, resumable=True, headline=HEADLINE, eval_keys=EVAL_KEYS, aliases=CLI_ALIASES)
+def train(cfg: GRPOTrainConfig, ctx: RunContext) -> None:
     """Train with rule-based rewards; prints held-out accuracy before and after."""
-    from llmrl_core.cli.output import console
+    from llmrl_core.cli.checks import check_names
 
-    check_names(cfg.model, cfg.task)
+    check_names(cfg.model, task=cfg.task)
     from llmrl_grpo.run import train as run_train
 
     with ctx.progress() as report:
-        result = run_train(cfg, resume=ctx.resume, on_event=report)
-    evals = result["evals"]
-    console.print(f"[bold]held-out accuracy on {cfg.task}[/] ({cfg.mode} mode, {cfg.steps} steps)")
-    for line in _eval_lines(evals.get("before"), evals.get("after")):
-        console.print(line, highlight=False)
-    console.print(f"run directory: {result['run_dir']} (config.yaml, metrics.jsonl, eval.jsonl, summary.md, "
-                  "curves.png, final/)", highlight=False)
+        result = run_train(cfg, resume=ctx.resume, report=report)
+    ctx.print_result(result["evals"], title=f"held-out evaluation on {cfg.task} ({cfg.mode} mode, {cfg.steps} steps)",
+                     percent=[k for k in EVAL_KEYS if k.startswith("pass@")])
 
 
 @app.command("eval")
@@ -68,6 +45,7 @@ def eval_(
     num_prompts: int | None = typer.Option(None, help="Held-out prompts to evaluate."),
 ) -> None:
     """MAYE's held-out metrics (pass@8 T=1.0, pass@1 T=0.6, pass@1 greedy) for a trained model."""
+    from llmrl_core.cli.checks import check_names
     from llmrl_core.cli.output import console, progress
     from llmrl_core.errors import ConfigError
     from llmrl_grpo.run import RunDir
@@ -82,20 +60,19 @@ def eval_(
         model_dir = run.final if run.final.is_dir() else (run.latest_checkpoint() or checkpoint)
     if not (model_dir / "config.json").is_file():
         raise ConfigError(f"{checkpoint} holds no model (no config.json); pass a run directory, its final/ or a checkpoint-N")
-    cfg = TrainConfig.model_validate({**saved, "model": str(model_dir), **({"task": task} if task else {})})
+    cfg = GRPOTrainConfig.model_validate({**saved, "model": str(model_dir), **({"task": task} if task else {})})
     if num_prompts:
         cfg.eval.num_prompts = num_prompts
-    check_names(cfg.model, cfg.task)
-    from llmrl_grpo.evaluate import evaluate
+    check_names(cfg.model, task=cfg.task)
+    from llmrl_grpo.recipe import GRPORecipe
     from llmrl_grpo.run import load_model, load_task
 
     with progress() as bar:
         job = bar.add_task("loading", total=len(cfg.eval.metrics), status="")
         model, tokenizer, _ = load_model(cfg)
         _, _, test, _ = load_task(cfg)
-        results = evaluate(model, tokenizer, test, cfg.eval, instruction=cfg.instruction, system_prompt=cfg.system_prompt,
-                           max_new_tokens=cfg.max_completion_length,
-                           on_progress=lambda m: bar.update(job, description=m, advance=0))
+        results = GRPORecipe(cfg).evaluate(model, tokenizer, test[: cfg.eval.num_prompts],
+                                           lambda m: bar.update(job, description=m, advance=0))
         bar.update(job, completed=len(cfg.eval.metrics))
     console.print(f"[bold]{model_dir}[/] on {cfg.task} ({int(results['num_prompts'])} held-out prompts)")
     for key, value in results.items():

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Any
 
 REFLECTION_WORDS: tuple[str, ...] = (
     "re-check", "re-evaluate", "re-examine", "re-think", "recheck", "reevaluate", "reexamine",
@@ -74,3 +75,19 @@ def pass_at_k(correct_per_prompt: Sequence[Sequence[bool]]) -> float:
     if not correct_per_prompt:
         return 0.0
     return sum(any(c) for c in correct_per_prompt) / len(correct_per_prompt)
+
+
+def scored_batch_metrics(reward: Any) -> dict[str, Any]:
+    """A step's metrics from the reward function that scored its batch (its ``last_batch`` and
+    ``unparseable``): MAYE's reflection ratios and word counts, mean response characters, the
+    running count of unparseable answers and the batch's example ids (the data order)."""
+    batch = reward.last_batch
+    record: dict[str, Any] = {}
+    if batch["texts"]:
+        record.update(reflection_ratios(batch["texts"], [s == 1.0 for s in batch["scores"]]))
+        totals = reflection_word_totals(batch["texts"])
+        record.update({f"reflection_words/{w}": totals[w] for w in REFLECTION_WORDS})
+        record["response_chars"] = sum(map(len, batch["texts"])) / len(batch["texts"])
+    record["unparseable_total"] = reward.unparseable
+    record["batch_ids"] = batch["ids"]
+    return record

@@ -6,8 +6,10 @@ from pathlib import Path
 from typing import Any
 
 
-def plot_curves(records: list[dict[str, Any]], path: Path, evals: list[dict[str, Any]] | None = None) -> Path:
-    """Write ``path`` (PNG) from ``metrics.jsonl`` records; held-out evals are drawn as points."""
+def plot_curves(records: list[dict[str, Any]], path: Path, evals: list[dict[str, Any]] | None = None,
+                accuracy_key: str = "rewards/accuracy/mean") -> Path:
+    """Write ``path`` (PNG) from ``metrics.jsonl`` records (train accuracy under ``accuracy_key``); held-out
+    evals are drawn as points."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -16,7 +18,7 @@ def plot_curves(records: list[dict[str, Any]], path: Path, evals: list[dict[str,
     steps = [r["step"] for r in records]
     fig, axes = plt.subplots(1, 3, figsize=(15, 4))
     ax = axes[0]
-    ax.plot(steps, [r.get("rewards/accuracy/mean", float("nan")) for r in records], label="train accuracy")
+    ax.plot(steps, [r.get(accuracy_key, float("nan")) for r in records], label="train accuracy")
     for ev in evals or []:
         if "mean@k_t1.0" in ev:
             ax.scatter([ev["step"]], [ev["mean@k_t1.0"]], marker="o", color="C1")

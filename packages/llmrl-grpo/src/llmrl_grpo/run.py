@@ -1,9 +1,12 @@
-"""A training run: its directory, the trainer it builds, resuming, and the held-out evals.
+"""The one training entry point, :func:`train`: a run of any recipe on TRL's GRPOTrainer.
+
+It owns the run directory, resuming, the model, the trainer and the held-out evals; the recipe
+(:mod:`llmrl_grpo.recipe`) supplies the data, rewards, rollout, evaluation and step metrics.
 
 Run directory::
 
     config.yaml          the resolved config
-    metrics.jsonl        one line per step (TRL's logs + reflection metrics + the batch's example ids)
+    metrics.jsonl        one line per step (TRL's logs + the recipe's step metrics, e.g. reflection, batch ids)
     eval.jsonl           held-out evals before and after training
     summary.md           what ran, and the held-out evals as a table
     curves.png           accuracy, response length and reflection ratios per step
@@ -16,19 +19,22 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from llmrl_core import runs
 from llmrl_core.errors import ConfigError
-from llmrl_core.events import or_silent
-from llmrl_grpo.config import TrainConfig
-from llmrl_grpo.metrics import REFLECTION_WORDS, reflection_ratios, reflection_word_totals
+from llmrl_core.events import Reporter, or_silent
+from llmrl_grpo.config import RecipeConfig
+
+if TYPE_CHECKING:
+    from llmrl_grpo.generation import PolicyGenerator
+    from llmrl_grpo.recipe import Recipe
 
 log = logging.getLogger(__name__)
-C = TypeVar("C", bound=TrainConfig)
+C = TypeVar("C", bound=RecipeConfig)
 
-Event = Callable[..., None]
-"""``on_event(kind, **data)``: llmrl_core.events' protocol ("status", "step", "eval")."""
+RecipeFactory = Callable[[Any, Reporter], "Recipe"]
+"""A :class:`~llmrl_grpo.recipe.Recipe` subclass, or any ``(cfg, report) -> Recipe``."""
 
 
 class RunDir(runs.RunDir):
@@ -49,73 +55,53 @@ def _scalar_logs(logs: dict[str, Any]) -> dict[str, float]:
     return {k: float(v) for k, v in logs.items() if isinstance(v, int | float) and not isinstance(v, bool)}
 
 
-def make_metrics_callback(run: RunDir, accuracy: Any, total_steps: int, on_event: Event | None):
-    """A TrainerCallback writing one ``metrics.jsonl`` line per step, with MAYE's reflection metrics."""
+def make_metrics_callback(run: RunDir, recipe: Recipe, total_steps: int, report: Reporter | None):
+    """A TrainerCallback writing one ``metrics.jsonl`` line per step: TRL's logs + the recipe's step metrics."""
     from transformers import TrainerCallback
 
     class MetricsCallback(TrainerCallback):
         def on_log(self, args, state, control, logs=None, **kwargs):  # type: ignore[override]
             if not logs or "loss" not in logs:
                 return
-            batch = accuracy.last_batch
-            correct = [s == 1.0 for s in batch["scores"]]
-            record: dict[str, Any] = {"step": state.global_step, **_scalar_logs(logs)}
-            if batch["texts"]:
-                record.update(reflection_ratios(batch["texts"], correct))
-                totals = reflection_word_totals(batch["texts"])
-                record.update({f"reflection_words/{w}": totals[w] for w in REFLECTION_WORDS})
-                record["response_chars"] = sum(map(len, batch["texts"])) / len(batch["texts"])
-            record["unparseable_total"] = accuracy.unparseable
-            record["batch_ids"] = batch["ids"]
+            record: dict[str, Any] = {"step": state.global_step, **_scalar_logs(logs), **recipe.step_metrics()}
             run.log_metrics(record)
-            if on_event:
-                on_event("step", step=state.global_step, total=total_steps, record=record)
+            if report:
+                report("step", step=state.global_step, total=total_steps, record=record)
 
     return MetricsCallback()
 
 
-def build_reward_funcs(cfg: TrainConfig, tokenizer: Any) -> tuple[list[Any], list[float]]:
-    """The configured reward components and their weights (accuracy first)."""
-    from llmrl_grpo.rewards import AccuracyReward, FormatReward, LanguageReward, TruncationPenalty
-
-    funcs: list[Any] = [AccuracyReward()]
-    weights = [cfg.rewards.accuracy_weight]
-    if cfg.rewards.language:
-        funcs.append(LanguageReward(cfg.rewards.language, cfg.rewards.language_coef))
-        weights.append(1.0)
-    if cfg.rewards.truncation_penalty is not None:
-        funcs.append(TruncationPenalty(cfg.max_completion_length, tokenizer.eos_token_id, cfg.rewards.truncation_penalty))
-        weights.append(1.0)
-    if cfg.rewards.format_weight > 0:
-        funcs.append(FormatReward())
-        weights.append(cfg.rewards.format_weight)
-    return funcs, weights
-
-
-def trl_config(cfg: TrainConfig, run: RunDir, device_type: str, bf16: bool):
-    """The GRPOConfig of a run (MayeGRPOConfig in maye mode)."""
+def trl_config(cfg: RecipeConfig, run: RunDir, device_type: str, bf16: bool, generator: PolicyGenerator | None = None):
+    """The GRPOConfig of a run (MayeGRPOConfig, which also takes maye mode's one response per prompt);
+    ``generator`` (default: the one ``generation.backend`` names) picks TRL's generation engine."""
+    from llmrl_grpo.generation import make_generator
     from llmrl_grpo.trainer import MayeGRPOConfig
 
-    completions = cfg.completions_per_step
+    opt, gen = cfg.optim, cfg.generation
+    engine = (generator or make_generator(gen)).trl_args()
+    unknown = sorted(set(engine) - set(MayeGRPOConfig.__dataclass_fields__))
+    if unknown:
+        raise ConfigError(f"generation.vllm_args: {', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not "
+                          "a field of the installed TRL's GRPOConfig; see its vllm_* fields")
     return MayeGRPOConfig(
         output_dir=str(run.checkpoints),
-        per_device_train_batch_size=completions,
+        per_device_train_batch_size=gen.completions_per_step,
         steps_per_generation=1,
         num_generations=cfg.generations,
-        max_completion_length=cfg.max_completion_length,
-        temperature=cfg.temperature,
-        top_p=cfg.top_p,
-        learning_rate=cfg.learning_rate,
-        beta=cfg.beta,
-        epsilon=cfg.epsilon,
-        num_iterations=cfg.num_iterations,
+        max_completion_length=gen.max_completion_length,
+        temperature=gen.temperature,
+        top_p=gen.top_p,
+        learning_rate=opt.learning_rate,
+        beta=opt.beta,
+        epsilon=opt.epsilon,
+        num_iterations=opt.num_iterations,
         loss_type="dapo",  # token-mean over the batch, as MAYE
         scale_rewards="batch" if cfg.mode == "maye" else "group",
-        weight_decay=cfg.weight_decay,
+        weight_decay=opt.weight_decay,
         adam_beta2=0.95,
-        warmup_steps=cfg.warmup_ratio,  # a float below 1 is a ratio of the total steps
-        lr_scheduler_type=cfg.lr_scheduler,
-        max_grad_norm=cfg.max_grad_norm,
+        warmup_steps=opt.warmup_ratio,  # a float below 1 is a ratio of the total steps
+        lr_scheduler_type=opt.lr_scheduler,
+        max_grad_norm=opt.max_grad_norm,
         max_steps=cfg.steps,
         logging_steps=1,
         save_strategy="steps",
@@ -129,10 +115,11 @@ def trl_config(cfg: TrainConfig, run: RunDir, device_type: str, bf16: bool):
         log_completions=False,
         dataloader_num_workers=0,
         activation_checkpointing=False,  # a recompute costs more than it saves for small models on a CPU
+        **engine,
     )
 
 
-def load_model(cfg: TrainConfig):
+def load_model(cfg: RecipeConfig):
     """Model and tokenizer on the configured backend (VLM vision frozen when asked)."""
     from llmrl_core import get_backend
     from llmrl_core.models import load_model_and_tokenizer
@@ -148,7 +135,7 @@ def load_model(cfg: TrainConfig):
     return model, tokenizer, backend
 
 
-def load_task(cfg: TrainConfig):
+def load_task(cfg: RecipeConfig):
     """The task's train and test examples with references (rows without one are skipped and logged)."""
     from llmrl_core import get_task
     from llmrl_grpo.data import usable_examples
@@ -169,60 +156,72 @@ def prepare_run_dir(cfg: C, run: RunDir, resume: bool) -> C:
     return cfg
 
 
-def train(cfg: TrainConfig, *, resume: bool = False, on_event: Event | None = None, callbacks: list | None = None) -> dict[str, Any]:
-    """Train, evaluate before and after, write the run directory; return the evals and paths."""
-    from llmrl_grpo.evaluate import evaluate
-    from llmrl_grpo.trainer import MayeGRPOTrainer
+def trainer_class(mode: str):
+    """The trainer of a mode: MAYE's batch-whitened advantages, or TRL's group ones (both resume-safe)."""
+    from llmrl_grpo.trainer import LlmrlGRPOTrainer, MayeGRPOTrainer
+
+    return MayeGRPOTrainer if mode == "maye" else LlmrlGRPOTrainer
+
+
+def train(cfg: C, recipe: RecipeFactory | None = None, *, resume: bool = False, report: Reporter | None = None,
+          callbacks: list | None = None, generator: PolicyGenerator | None = None) -> dict[str, Any]:
+    """Train ``cfg`` with ``recipe`` (default: :class:`~llmrl_grpo.recipe.GRPORecipe`), evaluate before and
+    after, write the run directory; return ``{"run_dir", "stopped_at", "evals"}``.
+
+    ``recipe`` is a :class:`~llmrl_grpo.recipe.Recipe` subclass (or any ``(cfg, report) -> Recipe``); it is
+    built with the config the run resolves to (on ``resume``, the saved one). ``callbacks`` are extra
+    TrainerCallbacks (a test stops a run with one). ``generator`` replaces the one ``generation.backend``
+    names (tests drive the trainers with a fake one).
+    """
+    from llmrl_grpo.generation import make_generator
+    from llmrl_grpo.recipe import GRPORecipe
 
     run = RunDir(cfg.output)
     cfg = prepare_run_dir(cfg, run, resume)
-    emit = or_silent(on_event)
-
+    emit = or_silent(report)
+    method = (recipe or GRPORecipe)(cfg, emit)
+    generator = generator or make_generator(cfg.generation)  # a missing vLLM or GPU fails here, before any load
     _, train_examples, test_examples, skipped = load_task(cfg)  # a bad task name fails before the model loads
-    emit("status", message=f"loading {cfg.model}")
-    model, tokenizer, backend = load_model(cfg)
-    if skipped:
-        emit("status", message=f"skipped {skipped} example(s) without an answer")
+    with method.resources():
+        emit("status", message=f"loading {cfg.model}")
+        model, tokenizer, backend = load_model(cfg)
+        if skipped:
+            emit("status", message=f"skipped {skipped} example(s) without an answer")
 
-    def held_out(stage: str, step: int) -> dict[str, Any]:
-        emit("status", message=f"held-out eval ({stage})")
-        results = evaluate(
-            model, tokenizer, test_examples, cfg.eval, instruction=cfg.instruction,
-            system_prompt=cfg.system_prompt, max_new_tokens=cfg.max_completion_length,
-            on_progress=lambda metric: emit("status", message=f"held-out eval ({stage}): {metric}"),
+        def held_out(stage: str, step: int) -> dict[str, Any]:
+            emit("status", message=f"held-out eval ({stage})")
+            results = method.evaluate(model, tokenizer, test_examples[: cfg.eval.num_prompts],
+                                      lambda note: emit("status", message=f"held-out eval ({stage}): {note}"))
+            record = {"stage": stage, "step": step, **results}
+            run.log_eval(record)
+            emit("eval", stage=stage, results=record)
+            return record
+
+        evals = evals_before(run, cfg, held_out)
+        checkpoint = resume_checkpoint(run, resume, emit)
+        rewards = method.rewards(tokenizer)
+        args = trl_config(cfg, run, backend.device.type, bf16=str(backend.default_dtype) == "torch.bfloat16",
+                          generator=generator)
+        args.reward_weights = [weight for _, weight in rewards]
+        extra = {"keep_mean": cfg.optim.maye_keep_mean} if cfg.mode == "maye" else {}
+        trainer = trainer_class(cfg.mode)(
+            model=model, reward_funcs=[func for func, _ in rewards], args=args, train_dataset=method.dataset(train_examples),
+            processing_class=tokenizer, rollout_func=method.rollout_func(generator), generator=generator,
+            callbacks=[make_metrics_callback(run, method, cfg.steps, emit), *method.callbacks(), *(callbacks or [])],
+            **extra,
         )
-        record = {"stage": stage, "step": step, **results}
-        run.log_eval(record)
-        emit("eval", stage=stage, results=record)
-        return record
-
-    evals = evals_before(run, cfg, held_out)
-    checkpoint = resume_checkpoint(run, resume, emit)
-
-    from llmrl_grpo.data import to_dataset
-
-    dataset = to_dataset(train_examples, cfg.instruction, cfg.system_prompt)
-    reward_funcs, weights = build_reward_funcs(cfg, tokenizer)
-    args = trl_config(cfg, run, backend.device.type, bf16=str(backend.default_dtype) == "torch.bfloat16")
-    args.reward_weights = weights
-    trainer_cls = MayeGRPOTrainer if cfg.mode == "maye" else _plain_trainer()
-    extra = {"keep_mean": cfg.maye_keep_mean} if cfg.mode == "maye" else {}
-    trainer = trainer_cls(
-        model=model, reward_funcs=reward_funcs, args=args, train_dataset=dataset, processing_class=tokenizer,
-        callbacks=[make_metrics_callback(run, reward_funcs[0], cfg.steps, on_event), *(callbacks or [])], **extra,
-    )
-    return train_and_finish(run, cfg, trainer, tokenizer, checkpoint, evals, held_out, emit)
+        return train_and_finish(run, cfg, method, trainer, tokenizer, checkpoint, evals, held_out, emit)
 
 
-def evals_before(run: RunDir, cfg: TrainConfig, held_out: Callable[[str, int], dict[str, Any]]) -> dict[str, Any]:
+def evals_before(run: RunDir, cfg: RecipeConfig, held_out: Callable[[str, int], dict[str, Any]]) -> dict[str, Any]:
     """The held-out evals already in the run directory, plus the "before" one if it is due and missing."""
     evals = {e["stage"]: e for e in run.read_jsonl(run.evals)}
-    if cfg.eval_before and "before" not in evals:
+    if cfg.eval.before and "before" not in evals:
         evals["before"] = held_out("before", 0)
     return evals
 
 
-def resume_checkpoint(run: RunDir, resume: bool, emit: Event) -> Path | None:
+def resume_checkpoint(run: RunDir, resume: bool, emit: Reporter) -> Path | None:
     """The checkpoint to resume from (metrics rewound to it), or None for a fresh start."""
     checkpoint = run.latest_checkpoint() if resume else None
     if checkpoint is not None:
@@ -231,8 +230,9 @@ def resume_checkpoint(run: RunDir, resume: bool, emit: Event) -> Path | None:
     return checkpoint
 
 
-def train_and_finish(run: RunDir, cfg: TrainConfig, trainer: Any, tokenizer: Any, checkpoint: Path | None,
-                     evals: dict[str, Any], held_out: Callable[[str, int], dict[str, Any]], emit: Event) -> dict[str, Any]:
+def train_and_finish(run: RunDir, cfg: RecipeConfig, recipe: Recipe, trainer: Any, tokenizer: Any,
+                     checkpoint: Path | None, evals: dict[str, Any], held_out: Callable[[str, int], dict[str, Any]],
+                     emit: Reporter) -> dict[str, Any]:
     """Train; unless a callback stopped it early (left resumable), save the final model, evaluate after, plot."""
     emit("status", message="training")
     trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
@@ -241,20 +241,14 @@ def train_and_finish(run: RunDir, cfg: TrainConfig, trainer: Any, tokenizer: Any
     trainer.save_model(str(run.final))  # the main process only, as every Trainer save
     if run.writer:
         tokenizer.save_pretrained(str(run.final))
-    if cfg.eval_after:
+    if cfg.eval.after:
         evals["after"] = held_out("after", cfg.steps)
     if run.writer:
-        write_summary(run, cfg, list(evals.values()))
+        write_summary(run, cfg, list(evals.values()), recipe.name)
         from llmrl_grpo.plots import plot_curves
 
-        plot_curves(run.read_jsonl(run.metrics), run.curves, list(evals.values()))
+        plot_curves(run.read_jsonl(run.metrics), run.curves, list(evals.values()), accuracy_key=recipe.accuracy_metric)
     return {"run_dir": str(run.root), "stopped_at": trainer.state.global_step, "evals": evals}
-
-
-def _plain_trainer():
-    from llmrl_grpo.trainer import LlmrlGRPOTrainer
-
-    return LlmrlGRPOTrainer
 
 
 EVAL_COLUMNS = ("pass@1_greedy", "pass@1_t0.6", "mean@k_t1.0", "pass@8", "unparseable", "t1.0/reflection_ratio")
@@ -273,10 +267,10 @@ def eval_table(evals: list[dict[str, Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_summary(run: RunDir, cfg: TrainConfig, evals: list[dict[str, Any]]) -> str:
-    """``summary.md``: what ran (model, task, mode, steps) and the held-out evals."""
-    text = (f"# {cfg.model} on {cfg.task}\n\n{cfg.mode} mode, {cfg.steps} steps, "
-            f"{cfg.completions_per_step} responses per step, seed {cfg.seed}.\n\n"
+def write_summary(run: RunDir, cfg: RecipeConfig, evals: list[dict[str, Any]], recipe: str = "grpo") -> str:
+    """``summary.md``: what ran (recipe, model, task, mode, steps) and the held-out evals."""
+    text = (f"# {cfg.model} on {cfg.task}\n\n{recipe} recipe, {cfg.mode} mode, {cfg.steps} steps, "
+            f"{cfg.generation.completions_per_step} responses per step, seed {cfg.seed}.\n\n"
             "## Held-out evaluation\n\n" + (eval_table(evals) if evals else "(none)\n"))
     run.write_summary(text)
     return text

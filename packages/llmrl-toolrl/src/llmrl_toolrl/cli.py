@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from llmrl_core.cli.runkit import RunContext, run_command
+from llmrl_grpo.config import CLI_ALIASES
 from llmrl_toolrl.config import ToRLTrainConfig
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
@@ -53,16 +54,15 @@ EVAL_KEYS = {"pass@1 greedy": "pass@1_greedy", "tool use": "tools/response_share
 
 
 @run_command(app, "train", ToRLTrainConfig, resumable=True, headline=HEADLINE, eval_keys=EVAL_KEYS,
-             aliases={"max-tool-calls": "tools.max_tool_calls", "sandbox": "tools.sandbox"})
+             aliases={**CLI_ALIASES, "max-tool-calls": "tools.max_tool_calls", "sandbox": "tools.sandbox"})
 def train(cfg: ToRLTrainConfig, ctx: RunContext) -> None:
     """GRPO with a sandboxed code interpreter in the loop (ToRL); tool output is masked from the loss."""
-    from llmrl_core.cli.output import console
-    from llmrl_grpo.cli import check_names
+    from llmrl_core.cli.checks import check_names
 
-    check_names(cfg.model, cfg.task)
-    from llmrl_toolrl.run import train as run_train
+    check_names(cfg.model, task=cfg.task, sandbox=cfg.tools.sandbox)
+    from llmrl_toolrl.recipe import train as run_train
 
     with ctx.progress() as report:
-        result = run_train(cfg, resume=ctx.resume, on_event=report)
-    console.print(f"run directory: {result['run_dir']} (config.yaml, metrics.jsonl, eval.jsonl, summary.md, "
-                  "curves.png, final/)", highlight=False)
+        result = run_train(cfg, resume=ctx.resume, report=report)
+    ctx.print_result(result["evals"], title=f"held-out evaluation with tools on {cfg.task} ({cfg.mode} mode, {cfg.steps} steps)",
+                     percent=list(EVAL_KEYS))

@@ -1,4 +1,9 @@
-"""Settings: the tool loop's (:class:`ToolConfig`) and a training run's (:class:`ToRLTrainConfig`)."""
+"""Settings: the tool loop's (:class:`ToolConfig`) and a training run's (:class:`ToRLTrainConfig`).
+
+``ToRLTrainConfig`` composes llmrl-grpo's parts that the training entry point reads (model/run,
+``optim``, ``generation``, ``eval``) with its own (``tools``, ``exec_penalty``); GRPO's
+instruction and ``rewards`` are not in it, because nothing here reads them.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from llmrl_grpo.config import Mode, TrainConfig
+from llmrl_grpo.config import GenerationConfig, HeldOutConfig, Mode, RecipeConfig
 
 TORL_TEMPLATE = (
     "A conversation between User and Assistant. The user asks a question, and the Assistant solves it. "
@@ -44,13 +49,21 @@ class ToolConfig(BaseModel):
         return self.prompt_template.format(question=question) + self.assistant_prefix
 
 
-class ToRLTrainConfig(TrainConfig):
-    """llmrl-grpo's run configuration plus the tool loop and ToRL's reward (+1 / −1, optional exec penalty)."""
+class ToRLGenerationConfig(GenerationConfig):
+    """Sampling during training; a response holds model and tool-output tokens."""
+
+    max_completion_length: int = Field(256, ge=1, description="Model + tool-output tokens per response.")
+
+
+class ToRLTrainConfig(RecipeConfig):
+    """``llmrl toolrl train``: the training entry point's parts, the tool loop and ToRL's reward (+1 / −1)."""
 
     output: str = Field("runs/toolrl", description="Run directory: config, metrics.jsonl, checkpoints, curves, eval.")
     mode: Mode = Field("grpo", description="grpo (n responses per prompt, group baseline, as ToRL) or maye.")
-    max_completion_length: int = Field(256, ge=1, description="Model + tool-output tokens per response.")
-    tools: ToolConfig = Field(default_factory=ToolConfig)
+    generation: ToRLGenerationConfig = Field(default_factory=ToRLGenerationConfig, description="Sampling during training.")
+    eval: HeldOutConfig = Field(default_factory=HeldOutConfig,
+                                description="Held-out evaluation: greedy pass@1 with the tool loop, and the tool metrics.")
+    tools: ToolConfig = Field(default_factory=ToolConfig, description="The stop-execute-continue loop.")
     exec_penalty: float | None = Field(
         None, description="Added to the reward of a response that called a tool and had a failed execution "
         "(ToRL: -0.5, off by default); null: off.",

@@ -41,6 +41,22 @@ def eval_text(results: dict[str, Any], keys: Headline | None = None) -> str:
                      if isinstance(v, float) and k not in ("step", "num_prompts"))
 
 
+def before_after_lines(before: dict[str, Any] | None, after: dict[str, Any] | None, keys: Headline,
+                       percent: tuple[str, ...] = ()) -> list[str]:
+    """``  pass@1 greedy   before   63.3%   after   80.0%``: one line per key an evaluation has.
+
+    ``keys``: label -> key (as ``eval_keys``); the labels in ``percent`` show their value as a percentage.
+    """
+    lines = []
+    for label, key in keys.items():
+        values = [None if not e else key(e) if callable(key) else e.get(key) for e in (before, after)]
+        if all(v is None for v in values):
+            continue
+        shown = ["-" if v is None else f"{v:.1%}" if label in percent else _fmt(v) for v in values]
+        lines.append(f"  {label:18s} before {shown[0]:>7s}   after {shown[1]:>7s}")
+    return lines
+
+
 class ProgressDisplay:
     """A reporter (``display(kind, **data)``) drawing on stderr; use it as a context manager."""
 
