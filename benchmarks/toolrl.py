@@ -39,9 +39,9 @@ def main() -> None:
 
     from llmrl_core import SamplingParams, get_task
     from llmrl_core.models import load_model_and_tokenizer
+    from llmrl_grpo.sampler import ModelSampler
     from llmrl_toolrl.config import ToolConfig
     from llmrl_toolrl.rollout import RolloutTimings, open_sandbox, rollout
-    from llmrl_toolrl.sampler import ModelSampler
 
     model, tokenizer = load_model_and_tokenizer("smollm2-135m")
     sampler = ModelSampler(model, tokenizer)

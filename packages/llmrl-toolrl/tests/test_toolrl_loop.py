@@ -40,7 +40,7 @@ def _cfg(calls: int) -> ToolConfig:
 
 
 def _run(model_and_tokenizer, sandbox, calls: int, limit: int = 64):
-    from llmrl_toolrl.sampler import ModelSampler
+    from llmrl_grpo.sampler import ModelSampler
 
     model, tokenizer = model_and_tokenizer
     cfg = _cfg(calls)
@@ -137,7 +137,7 @@ def test_overlapped_chunks_run_the_same_loop_in_text_mode(sandbox):
 
 def test_a_seeded_rollout_is_reproducible(model_and_tokenizer, sandbox):
     """Sampling at T = 1 with a seed: the same ids twice (a row resumes at a fixed step, not when the sandbox answers)."""
-    from llmrl_toolrl.sampler import ModelSampler
+    from llmrl_grpo.sampler import ModelSampler
 
     model, tokenizer = model_and_tokenizer
     cfg = _cfg(1)

@@ -13,7 +13,7 @@ from llmrl_core import SamplingParams
 @pytest.fixture(scope="module")
 def sampler():
     from llmrl_core.models import load_model_and_tokenizer
-    from llmrl_toolrl.sampler import ModelSampler
+    from llmrl_grpo.sampler import ModelSampler
 
     model, tokenizer = load_model_and_tokenizer("smollm2-135m")
     return ModelSampler(model, tokenizer)

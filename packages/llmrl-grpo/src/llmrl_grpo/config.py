@@ -21,9 +21,10 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Mode = Literal["maye", "grpo"]
+GenerationBackend = Literal["hf", "vllm-colocate", "vllm-server"]
 
 DEFAULT_INSTRUCTION = "{question} Answer with just the number."
 BOXED_INSTRUCTION = "{question}\nShow your solution, then put the final answer in \\boxed{{}}."
@@ -57,6 +58,31 @@ class GenerationConfig(BaseModel):
     max_completion_length: int = Field(16, ge=1, description="Tokens per response.")
     temperature: float = Field(1.0, gt=0.0, description="Sampling temperature.")
     top_p: float = Field(1.0, gt=0.0, le=1.0, description="Nucleus sampling: keep the smallest token set of this mass.")
+    backend: GenerationBackend = Field(
+        "hf", description="hf: transformers in the training process (the default; the only one without a GPU); "
+        "vllm-colocate: vLLM in each training process on its GPU; vllm-server: a `trl vllm-serve` server.",
+    )
+    vllm_gpu_memory_utilization: float = Field(
+        0.3, gt=0.0, le=1.0, description="vllm-colocate: share of the GPU's memory vLLM takes (TRL's knob).")
+    vllm_tensor_parallel_size: int = Field(
+        1, ge=1, description="vllm-colocate: GPUs one vLLM engine spans; must divide the number of processes.")
+    vllm_server_base_url: str | None = Field(
+        None, description="vllm-server: the server's URL (e.g. http://gen-node:8000); null: http://0.0.0.0:8000.")
+    vllm_server_timeout: float = Field(240.0, gt=0.0, description="vllm-server: seconds to wait for the server to be up.")
+    vllm_max_model_length: int | None = Field(
+        None, ge=1, description="vLLM's context length (prompt + completion); null: the model's.")
+    vllm_enable_sleep_mode: bool = Field(
+        False, description="vllm-colocate: offload vLLM's weights and cache during the optimiser step (less memory).")
+    vllm_args: dict[str, Any] = Field(
+        default_factory=dict, description="Any other of TRL's GRPOConfig vllm_* fields, passed through unchanged.")
+
+    @field_validator("vllm_args")
+    @classmethod
+    def _only_vllm_fields(cls, value: dict[str, Any]) -> dict[str, Any]:
+        bad = sorted(k for k in value if not k.startswith("vllm_"))
+        if bad:
+            raise ValueError(f"vllm_args takes TRL's GRPOConfig vllm_* fields only; got {', '.join(bad)}")
+        return value
 
 
 class HeldOutConfig(BaseModel):

@@ -11,7 +11,7 @@ part                what it returns
 ``resources``       a context manager opened before the model loads (a sandbox: fail fast)
 ``dataset``         the training rows: ``prompt`` plus the columns the rewards read
 ``rewards``         ``(reward function, weight)`` pairs (TRL reward functions)
-``rollout_func``    TRL's ``rollout_func(prompts, trainer)``, or None for TRL's own generation
+``rollout_func``    TRL's ``rollout_func(prompts, trainer)`` on the run's generator, or None: TRL generates
 ``callbacks``       extra ``TrainerCallback`` objects
 ``step_metrics``    extra fields of each step's ``metrics.jsonl`` line
 ``evaluate``        the held-out metrics of a model on test examples
@@ -31,6 +31,7 @@ from typing import Any
 from llmrl_core.events import Reporter, or_silent
 from llmrl_core.task import TaskExample
 from llmrl_grpo.config import GRPOTrainConfig, RecipeConfig
+from llmrl_grpo.generation import PolicyGenerator
 
 RewardFunc = Callable[..., list[float]]
 """A TRL reward function: ``f(prompts, completions, **columns) -> list[float]``."""
@@ -64,8 +65,9 @@ class Recipe(ABC):
     def rewards(self, tokenizer: Any) -> list[tuple[RewardFunc, float]]:
         """The reward functions and their weights; a response's reward is the weighted sum."""
 
-    def rollout_func(self) -> Callable[[list[Any], Any], dict[str, list]] | None:
-        """TRL's ``rollout_func`` (generation with an environment in the loop); None: TRL generates."""
+    def rollout_func(self, generator: PolicyGenerator) -> Callable[[list[Any], Any], dict[str, list]] | None:
+        """TRL's ``rollout_func`` (generation with an environment in the loop), sampling through ``generator``
+        (``generator.sampler(trainer)`` each step); None: TRL generates one turn."""
         return None
 
     def callbacks(self) -> list[Any]:

@@ -27,6 +27,7 @@ from llmrl_core.events import Reporter, or_silent
 from llmrl_grpo.config import RecipeConfig
 
 if TYPE_CHECKING:
+    from llmrl_grpo.generation import PolicyGenerator
     from llmrl_grpo.recipe import Recipe
 
 log = logging.getLogger(__name__)
@@ -70,11 +71,18 @@ def make_metrics_callback(run: RunDir, recipe: Recipe, total_steps: int, report:
     return MetricsCallback()
 
 
-def trl_config(cfg: RecipeConfig, run: RunDir, device_type: str, bf16: bool):
-    """The GRPOConfig of a run (MayeGRPOConfig, which also takes maye mode's one response per prompt)."""
+def trl_config(cfg: RecipeConfig, run: RunDir, device_type: str, bf16: bool, generator: PolicyGenerator | None = None):
+    """The GRPOConfig of a run (MayeGRPOConfig, which also takes maye mode's one response per prompt);
+    ``generator`` (default: the one ``generation.backend`` names) picks TRL's generation engine."""
+    from llmrl_grpo.generation import make_generator
     from llmrl_grpo.trainer import MayeGRPOConfig
 
     opt, gen = cfg.optim, cfg.generation
+    engine = (generator or make_generator(gen)).trl_args()
+    unknown = sorted(set(engine) - set(MayeGRPOConfig.__dataclass_fields__))
+    if unknown:
+        raise ConfigError(f"generation.vllm_args: {', '.join(unknown)} {'is' if len(unknown) == 1 else 'are'} not "
+                          "a field of the installed TRL's GRPOConfig; see its vllm_* fields")
     return MayeGRPOConfig(
         output_dir=str(run.checkpoints),
         per_device_train_batch_size=gen.completions_per_step,
@@ -107,6 +115,7 @@ def trl_config(cfg: RecipeConfig, run: RunDir, device_type: str, bf16: bool):
         log_completions=False,
         dataloader_num_workers=0,
         activation_checkpointing=False,  # a recompute costs more than it saves for small models on a CPU
+        **engine,
     )
 
 
@@ -155,20 +164,23 @@ def trainer_class(mode: str):
 
 
 def train(cfg: C, recipe: RecipeFactory | None = None, *, resume: bool = False, report: Reporter | None = None,
-          callbacks: list | None = None) -> dict[str, Any]:
+          callbacks: list | None = None, generator: PolicyGenerator | None = None) -> dict[str, Any]:
     """Train ``cfg`` with ``recipe`` (default: :class:`~llmrl_grpo.recipe.GRPORecipe`), evaluate before and
     after, write the run directory; return ``{"run_dir", "stopped_at", "evals"}``.
 
     ``recipe`` is a :class:`~llmrl_grpo.recipe.Recipe` subclass (or any ``(cfg, report) -> Recipe``); it is
     built with the config the run resolves to (on ``resume``, the saved one). ``callbacks`` are extra
-    TrainerCallbacks (a test stops a run with one).
+    TrainerCallbacks (a test stops a run with one). ``generator`` replaces the one ``generation.backend``
+    names (tests drive the trainers with a fake one).
     """
+    from llmrl_grpo.generation import make_generator
     from llmrl_grpo.recipe import GRPORecipe
 
     run = RunDir(cfg.output)
     cfg = prepare_run_dir(cfg, run, resume)
     emit = or_silent(report)
     method = (recipe or GRPORecipe)(cfg, emit)
+    generator = generator or make_generator(cfg.generation)  # a missing vLLM or GPU fails here, before any load
     _, train_examples, test_examples, skipped = load_task(cfg)  # a bad task name fails before the model loads
     with method.resources():
         emit("status", message=f"loading {cfg.model}")
@@ -188,12 +200,13 @@ def train(cfg: C, recipe: RecipeFactory | None = None, *, resume: bool = False, 
         evals = evals_before(run, cfg, held_out)
         checkpoint = resume_checkpoint(run, resume, emit)
         rewards = method.rewards(tokenizer)
-        args = trl_config(cfg, run, backend.device.type, bf16=str(backend.default_dtype) == "torch.bfloat16")
+        args = trl_config(cfg, run, backend.device.type, bf16=str(backend.default_dtype) == "torch.bfloat16",
+                          generator=generator)
         args.reward_weights = [weight for _, weight in rewards]
         extra = {"keep_mean": cfg.optim.maye_keep_mean} if cfg.mode == "maye" else {}
         trainer = trainer_class(cfg.mode)(
             model=model, reward_funcs=[func for func, _ in rewards], args=args, train_dataset=method.dataset(train_examples),
-            processing_class=tokenizer, rollout_func=method.rollout_func(),
+            processing_class=tokenizer, rollout_func=method.rollout_func(generator), generator=generator,
             callbacks=[make_metrics_callback(run, method, cfg.steps, emit), *method.callbacks(), *(callbacks or [])],
             **extra,
         )

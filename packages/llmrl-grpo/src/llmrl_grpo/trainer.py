@@ -78,14 +78,23 @@ class LlmrlGRPOTrainer(GRPOTrainer):
     """TRL's GRPOTrainer whose data order survives a resume, and that keeps the console quiet.
 
     Metrics go to the run's ``metrics.jsonl`` (llmrl's callback) and the progress display, so
-    transformers' ``PrinterCallback`` (raw ``{'loss': ...}`` dicts) is removed.
+    transformers' ``PrinterCallback`` (raw ``{'loss': ...}`` dicts) is removed. ``generator``
+    (``llmrl_grpo.generation``) may take over the one-turn generation; by default TRL's own
+    engine (transformers, or its vLLM when ``use_vllm``) does it.
     """
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, generator: Any = None, **kwargs: Any) -> None:
+        self.generator = generator
         super().__init__(*args, **kwargs)
         from transformers.trainer_callback import PrinterCallback
 
         self.remove_callback(PrinterCallback)
+
+    def _generate_single_turn(self, prompt_ids, images, multimodal_fields, num_generations, *args, **kwargs):  # type: ignore[override]
+        out = self.generator.single_turn(self, prompt_ids, num_generations) if self.generator is not None else None
+        if out is not None:
+            return out
+        return super()._generate_single_turn(prompt_ids, images, multimodal_fields, num_generations, *args, **kwargs)
 
     def _issue_warnings_after_load(self, load_result: Any) -> None:  # type: ignore[override]
         """Tied weights (SmolLM2's lm_head is its embedding) are not saved, so are not "missing"."""

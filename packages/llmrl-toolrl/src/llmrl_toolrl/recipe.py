@@ -15,6 +15,7 @@ from typing import Any
 
 from llmrl_core.events import Reporter
 from llmrl_core.task import TaskExample
+from llmrl_grpo.generation import PolicyGenerator
 from llmrl_grpo.recipe import Recipe, RewardFunc
 from llmrl_toolrl.config import ToRLTrainConfig
 
@@ -52,12 +53,12 @@ class ToRLRecipe(Recipe):
         self.reward = ToolReward(self.cfg.exec_penalty)
         return [(self.reward, 1.0)]
 
-    def rollout_func(self) -> Callable[[list[Any], Any], dict[str, list]]:
+    def rollout_func(self, generator: PolicyGenerator) -> Callable[[list[Any], Any], dict[str, list]]:
         from llmrl_toolrl.trl_rollout import make_rollout_func
 
         gen = self.cfg.generation
         return make_rollout_func(self.cfg.tools, self.sandbox, max_completion_length=gen.max_completion_length,
-                                 temperature=gen.temperature, top_p=gen.top_p)
+                                 temperature=gen.temperature, top_p=gen.top_p, generator=generator)
 
     def step_metrics(self) -> dict[str, Any]:
         from llmrl_grpo.metrics import scored_batch_metrics
@@ -72,9 +73,9 @@ class ToRLRecipe(Recipe):
 def evaluate_with_tools(model: Any, tokenizer: Any, examples: list, cfg: ToRLTrainConfig, sandbox: Any) -> dict[str, float]:
     """Greedy accuracy with the tool loop on the first ``eval.num_prompts`` examples, plus the tool metrics."""
     from llmrl_core import SamplingParams
+    from llmrl_grpo.sampler import ModelSampler
     from llmrl_toolrl.rewards import ToolReward, tool_metrics
     from llmrl_toolrl.rollout import rollout
-    from llmrl_toolrl.sampler import ModelSampler
 
     examples = examples[: cfg.eval.num_prompts]
     max_new = cfg.eval.max_new_tokens or cfg.generation.max_completion_length
@@ -89,8 +90,8 @@ def evaluate_with_tools(model: Any, tokenizer: Any, examples: list, cfg: ToRLTra
 
 
 def train(cfg: ToRLTrainConfig, *, resume: bool = False, report: Reporter | None = None,
-          callbacks: list | None = None) -> dict[str, Any]:
+          callbacks: list | None = None, generator: PolicyGenerator | None = None) -> dict[str, Any]:
     """``llmrl_grpo.train`` with :class:`ToRLRecipe`: train with the tool loop, evaluate before and after."""
     from llmrl_grpo.run import train as train_recipe
 
-    return train_recipe(cfg, ToRLRecipe, resume=resume, report=report, callbacks=callbacks)
+    return train_recipe(cfg, ToRLRecipe, resume=resume, report=report, callbacks=callbacks, generator=generator)

@@ -6,16 +6,23 @@ its text runs in the sandbox (calls that come due together go through one ``run_
 observation is appended as ``"\\n{obs}\\n```\\n"``, and it goes on. After C calls it is
 sampled without the stop.
 
-Two backends:
+Three ways to sample:
 
-* **token-exact** (a :class:`~llmrl_toolrl.sampler.ModelSampler`, used for training): one
-  :class:`~llmrl_toolrl.sampler.DecodeSession` per batch keeps the KV cache across tool calls.
+* **token-exact, one session** (a :class:`~llmrl_grpo.sampler.ModelSampler`: training on the ``hf``
+  backend): one :class:`~llmrl_grpo.sampler.DecodeSession` per batch keeps the KV cache across tool calls.
   A row that stops pauses while the others decode; its code runs during the next step; its
   output's ids are fed into the same cache and it samples on, so a call costs its output's
   tokens, not a second pass over the context, and rows that did not call a tool never wait.
   The sampler's own token ids are kept (``token_ids + stop_token_ids``, mask 1, the marker
   included) and only the appended tool output is tokenised (mask 0): decoded model text is
   never re-tokenised.
+* **token-exact, in turns** (any other :class:`~llmrl_grpo.generation.TokenSampler`: the vLLM
+  backends): each turn sends every running row's prompt + completion ids with the stop marker;
+  the rows that stopped have their code run together (one ``run_many``), their output's ids
+  appended (mask 0), and go on in the next turn. vLLM's prefix cache makes the re-sent context
+  cheap. With a ``lockstep`` sampler (vLLM server mode: TRL pairs completions with ranks by
+  position) every rank makes the same calls with all its rows, finished ones included, until no
+  rank has a row going. The ids, logprobs and ``env_mask`` mean what they mean in a session.
 * **text** (any :class:`~llmrl_core.LLMProvider`, used by ``llmrl toolrl solve``): rounds; each
   round's prompt is the prompt text plus everything so far. Providers do not take token-id
   prompts, so this mode re-tokenises; it is for inference, not training. With ``overlap_chunk``
@@ -99,8 +106,14 @@ class RolloutTimings:
     executions: int = 0
 
 
-def _token_mode(sampler: Any) -> bool:
-    return hasattr(sampler, "session") and hasattr(sampler, "encode")
+def _mode(sampler: Any) -> Literal["session", "turns", "text"]:
+    if hasattr(sampler, "session") and hasattr(sampler, "encode"):
+        return "session"
+    if hasattr(sampler, "segments") and hasattr(sampler, "encode"):
+        return "turns"
+    if isinstance(sampler, LLMProvider):
+        return "text"
+    raise TypeError(f"sampler must be an LLMProvider, a ModelSampler or a TokenSampler, got {type(sampler).__name__}")
 
 
 def _take(t: Trajectory, gen: Generation, token: bool) -> bool:
@@ -159,22 +172,22 @@ def rollout(
     """
     if max_completion_tokens is not None and max_completion_tokens < 1:
         raise ValueError(f"max_completion_tokens must be >= 1 (model + tool tokens per response), got {max_completion_tokens}")
-    token = _token_mode(sampler)
-    if not token and not isinstance(sampler, LLMProvider):
-        raise TypeError(f"sampler must be an LLMProvider or a ModelSampler, got {type(sampler).__name__}")
+    mode = _mode(sampler)
     timings = timings if timings is not None else RolloutTimings()
     start = time.perf_counter()
     prefix = [p[len(p) - len(cfg.assistant_prefix):] if cfg.assistant_prefix else "" for p in prompts]
     trajs = [Trajectory(prompt=p, prefix=x) for p, x in zip(prompts, prefix, strict=True)]
     pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="toolrl-sandbox")
     try:
-        if token:
-            for t in trajs:
-                t.prompt_ids = sampler.encode(t.prompt, special=True)
+        for t in trajs if mode != "text" else []:
+            t.prompt_ids = sampler.encode(t.prompt, special=True)
+        if mode == "session":
             with sampler.eval_mode():
                 for lo in range(0, len(trajs), sampler.batch_size):
                     _token_batch(sampler, trajs[lo:lo + sampler.batch_size], lo, sandbox, cfg, params,
                                  max_completion_tokens, timings, pool)
+        elif mode == "turns":
+            _token_turns(sampler, trajs, sandbox, cfg, params, max_completion_tokens, timings)
         else:
             _text_rounds(sampler, trajs, sandbox, cfg, params, timings, pool, overlap_chunk or cfg.overlap_chunk)
     finally:
@@ -185,7 +198,7 @@ def rollout(
 
 def _token_batch(sampler: Any, part: list[Trajectory], first_row: int, sandbox: Sandbox, cfg: ToolConfig,
                  params: SamplingParams, limit: int | None, timings: RolloutTimings, pool: ThreadPoolExecutor) -> None:
-    """The loop over one :class:`~llmrl_toolrl.sampler.DecodeSession`: rows pause at the marker and resume in place.
+    """The loop over one :class:`~llmrl_grpo.sampler.DecodeSession`: rows pause at the marker and resume in place.
 
     A row that stops at step s has its code submitted at once (with the other rows that stopped at s,
     through ``run_many``); the sandbox runs while step s+1 is computed for the other rows; then its
@@ -239,6 +252,52 @@ def _token_batch(sampler: Any, part: list[Trajectory], first_row: int, sandbox: 
         if to_run:
             fut = pool.submit(sandbox.run_many, [c for _, c in to_run], timeout_s=cfg.timeout_s, memory_mb=cfg.memory_mb)
             waiting.append((fut, to_run))
+
+
+def _token_turns(sampler: Any, trajs: list[Trajectory], sandbox: Sandbox, cfg: ToolConfig, params: SamplingParams,
+                 limit: int | None, timings: RolloutTimings) -> None:
+    """The loop on a :class:`~llmrl_grpo.generation.TokenSampler` (vLLM): one ``segments`` call per turn.
+
+    In turn r every running row has made r calls, so one stop list serves the whole call. A lockstep
+    sampler gets every row each turn (finished ones too, their results dropped) for as long as any
+    rank has a row going, so all ranks make the same calls with as many rows.
+    """
+
+    def left(t: Trajectory) -> int:
+        return limit - len(t.completion_ids) if limit is not None else params.max_tokens
+
+    turn = 0
+    while sampler.any_running(any(not t.done for t in trajs)):
+        rows = list(range(len(trajs))) if sampler.lockstep else [i for i, t in enumerate(trajs) if not t.done]
+        stop = (*params.stop, STOP) if turn < cfg.max_tool_calls else tuple(params.stop)
+        t0 = time.perf_counter()
+        gens = sampler.segments([trajs[i].prompt_ids + trajs[i].completion_ids for i in rows], stop=stop,
+                                max_tokens=[1 if trajs[i].done else left(trajs[i]) for i in rows])
+        timings.generate_s += time.perf_counter() - t0
+        to_run: list[tuple[int, str]] = []
+        for i, gen in zip(rows, gens, strict=True):
+            t = trajs[i]
+            if t.done or not _take(t, gen, True):  # a finished row sent to keep the ranks in step, or it ended now
+                continue
+            code = extract_last_python_block(t.prefix + t.text)
+            if code is None:
+                _observe(t, ToolCall(None, "no_code", NO_CODE), sampler, True, limit)
+            else:
+                to_run.append((i, code))
+        if to_run:  # the turn's code blocks run together
+            t0 = time.perf_counter()
+            results = sandbox.run_many([c for _, c in to_run], timeout_s=cfg.timeout_s, memory_mb=cfg.memory_mb)
+            timings.sandbox_wait_s += time.perf_counter() - t0
+            calls = [_to_call(code, r) for (_, code), r in zip(to_run, results, strict=True)]
+            _check_sandbox(calls, cfg)
+            for (i, _), call in zip(to_run, calls, strict=True):
+                timings.sandbox_exec_s += call.duration_s
+                timings.executions += 1
+                _observe(trajs[i], call, sampler, True, limit)
+        for t in trajs:
+            if not t.done and left(t) < 1:
+                t.done, t.finish_reason = True, "length"
+        turn += 1
 
 
 def _text_rounds(sampler: LLMProvider, trajs: list[Trajectory], sandbox: Sandbox, cfg: ToolConfig,

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from llmrl_core import SamplingParams, Sandbox
+from llmrl_grpo.generation import PolicyGenerator
 from llmrl_toolrl.config import ToolConfig
 from llmrl_toolrl.rollout import RolloutTimings, Trajectory, rollout
 
@@ -20,20 +21,26 @@ from llmrl_toolrl.rollout import RolloutTimings, Trajectory, rollout
 def make_rollout_func(
     tools: ToolConfig, sandbox: Sandbox, *, max_completion_length: int, temperature: float = 1.0, top_p: float = 1.0,
     on_batch: Callable[[list[Trajectory], RolloutTimings], None] | None = None, overlap_chunk: int | None = None,
+    generator: PolicyGenerator | None = None,
 ) -> Callable[[list[Any], Any], dict[str, list]]:
-    """A rollout_func sampling from the trainer's current model with the tool loop."""
+    """A rollout_func sampling from the trainer's current weights with the tool loop.
+
+    ``generator`` (``llmrl_grpo.generation``; default: ``hf``, the trainer's model in this process) is the
+    engine: its sampler for this step drives the loop (a KV-cached session on ``hf``, one vLLM call per
+    turn on the vLLM backends).
+    """
+    if generator is None:
+        from llmrl_grpo.generation import HFGenerator
+
+        generator = HFGenerator()
 
     def rollout_func(prompts: list[Any], trainer: Any) -> dict[str, list]:
-        from llmrl_toolrl.sampler import ModelSampler
-
         if not all(isinstance(p, str) for p in prompts):
             raise TypeError("the ToRL rollout_func expects rendered text prompts (a `prompt` column of strings)")
-        model = trainer.accelerator.unwrap_model(trainer.model)
-        sampler = ModelSampler(model, trainer.processing_class)
         params = SamplingParams(temperature=temperature, top_p=top_p, max_tokens=max_completion_length)
         timings = RolloutTimings()
-        trajs = rollout(sampler, list(prompts), sandbox, tools, params, max_completion_tokens=max_completion_length,
-                        timings=timings, overlap_chunk=overlap_chunk)
+        trajs = rollout(generator.sampler(trainer), list(prompts), sandbox, tools, params,
+                        max_completion_tokens=max_completion_length, timings=timings, overlap_chunk=overlap_chunk)
         if on_batch:
             on_batch(trajs, timings)
         return to_trl(trajs)

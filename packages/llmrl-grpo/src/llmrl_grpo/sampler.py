@@ -1,4 +1,4 @@
-"""Sampling from a live torch model on token-id prompts: how training generates.
+"""Sampling from a live torch model on token-id prompts: the ``hf`` backend of multi-turn rollouts.
 
 Why not a provider: training must sample from the trainer's *current* weights, and a
 provider owns its own model; packages also never import a plugin. Why not
@@ -11,7 +11,8 @@ same cache, so a tool call costs the observation's tokens, not a second generati
 
 Every segment a row produces is handed to :func:`llmrl_core.stops.finish_row`, so
 ``token_ids``/``stop_token_ids`` mean exactly what they mean for every provider.
-Imported only where torch is wanted.
+:class:`ModelSampler` is also a :class:`~llmrl_grpo.generation.TokenSampler` (``segments``), the
+interface the vLLM backends implement. Imported only where torch is wanted.
 """
 
 from __future__ import annotations
@@ -167,8 +168,12 @@ class DecodeSession:
 class ModelSampler:
     """Samples completions of token-id prompts from ``model``; the tool loop's token-exact backend."""
 
-    def __init__(self, model: Any, tokenizer: Any, batch_size: int = 64):
+    lockstep = False
+    """Each process samples its own rows from its own copy of the model: no rank waits for another."""
+
+    def __init__(self, model: Any, tokenizer: Any, batch_size: int = 64, params: SamplingParams | None = None):
         self.model, self.tokenizer, self.batch_size = model, tokenizer, batch_size
+        self.params = params or SamplingParams()
         eos = model.generation_config.eos_token_id if model.generation_config is not None else None
         eos = tokenizer.eos_token_id if eos is None else eos
         self.eos_ids = set(eos if isinstance(eos, list) else [eos]) - {None}
@@ -199,17 +204,31 @@ class ModelSampler:
 
     def generate_ids(self, prompts: list[list[int]], params: SamplingParams) -> list[Generation]:
         """One completion per token-id prompt (``params.n`` is ignored: repeat the prompt instead)."""
+        return self._sample(prompts, params, tuple(params.stop), [params.max_tokens] * len(prompts))
+
+    def segments(self, prompts: Sequence[Sequence[int]], *, stop: tuple[str, ...],
+                 max_tokens: Sequence[int]) -> list[Generation]:
+        """One segment per row (the :class:`~llmrl_grpo.generation.TokenSampler` call), sampled with ``self.params``."""
+        return self._sample(prompts, self.params, stop, max_tokens)
+
+    def _sample(self, prompts: Sequence[Sequence[int]], params: SamplingParams, stop: tuple[str, ...],
+                max_tokens: Sequence[int]) -> list[Generation]:
         out: list[Generation] = []
         with self.eval_mode():
-            for start in range(0, len(prompts), self.batch_size):
-                session = self.session(prompts[start:start + self.batch_size], params, first_row=start)
+            for lo in range(0, len(prompts), self.batch_size):
+                part = prompts[lo:lo + self.batch_size]
+                session = self.session(part, params, stops=[stop] * len(part),
+                                       max_tokens=list(max_tokens[lo:lo + self.batch_size]), first_row=lo)
                 gens: dict[int, Generation] = {}
                 while session.running:
                     for row, gen in session.step():
                         gens[row] = gen
                         session.finish(row)
-                out.extend(gens[i] for i in range(len(gens)))
+                out.extend(gens[i] for i in range(len(part)))
         return out
+
+    def any_running(self, local: bool) -> bool:
+        return local
 
     def eval_mode(self) -> _EvalMode:
         """``with sampler.eval_mode():`` the model in eval mode, its training flag restored after."""
