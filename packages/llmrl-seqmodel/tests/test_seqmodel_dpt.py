@@ -90,7 +90,7 @@ def test_online_dpt_queries_the_current_state_with_its_own_completed_episodes_as
 def test_small_dpt_run_reads_the_goal_off_its_context_and_beats_random_online():
     """DPT's claim at toy scale: on held-out goals it acts optimally once the context shows the goal,
     and online, from an empty context, it finds goals and returns to them."""
-    from llmrl_seqmodel.config import HistoryConfig, TrainConfig
+    from llmrl_seqmodel.config import ADTrainConfig, HistoryConfig
     from llmrl_seqmodel.dpt import train_dpt
     from llmrl_seqmodel.evaluate import evaluate_source
 
@@ -98,7 +98,7 @@ def test_small_dpt_run_reads_the_goal_off_its_context_and_beats_random_online():
     train, test = split_tasks(prof, 5)
     model, stats = train_dpt(prof, train, ModelConfig(n_embd=48, n_layer=2, n_head=2, n_inner=96, context_episodes=4,
                                                       dropout=0.0, attn_dropout=0.0, token_mask=0.0),
-                             TrainConfig(steps=2000, batch_size=32, lr=3e-3, warmup=30, seed=0))
+                             ADTrainConfig(steps=2000, batch_size=32, lr=3e-3, warmup=30, seed=0))
     # The goal-blind prior plateaus near 1.05; DPT leaves the plateau after several hundred to a few
     # thousand steps, depending on the initialisation (1,000 steps were not enough for seeds 0 and 1).
     assert stats.final_loss < 0.85

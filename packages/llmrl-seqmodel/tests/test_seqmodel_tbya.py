@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+import torch
 
-from llmrl_seqmodel.config import TrainConfig
+from llmrl_seqmodel.tbya.config import TBYATrainConfig
 from llmrl_seqmodel.tbya.data import collect_demos
 from llmrl_seqmodel.tbya.stream import ACTION0, CAP, END_CAP, IGNORE, OBS, Vocab, episode_stream
 
@@ -67,8 +68,8 @@ def test_tbya_trains_and_writes_its_own_captions_at_eval(tmp_path):
     demos = collect_demos("GoToLocal", 24, workers=1)
     assert len(demos) == 24 and any(demos.captions)
     demos.save(tmp_path / "demos")
-    cfg = TrainConfig(steps=40, batch_size=16, lr=2e-3, warmup=5)
-    from llmrl_seqmodel.tbya.train import TBYAModelConfig
+    cfg = TBYATrainConfig(steps=40, batch_size=16, lr=2e-3, warmup=5)
+    from llmrl_seqmodel.tbya.config import TBYAModelConfig
 
     small = TBYAModelConfig(n_embd=32, n_layer=1, n_head=2, n_inner=64)
     with_caps = train_run(tmp_path, True, cfg, small)
@@ -82,3 +83,71 @@ def test_tbya_trains_and_writes_its_own_captions_at_eval(tmp_path):
     vocab_words = set(Vocab.build(demos.missions + [c for c in demos.captions if c]).words)
     spoken = {w for ep in cap["example_captions"] for c in ep for w in c.split()}
     assert spoken <= vocab_words
+
+
+def _demo_batch(demos, vocab, with_captions=True):
+    from llmrl_seqmodel.tbya.train import StreamBatches
+
+    batches = StreamBatches(demos, vocab, with_captions, 10_000, seed=0)
+    tokens, steps, target = batches.streams[0]
+    idx = np.clip(steps, 0, None)
+    images = np.where((tokens == OBS)[:, None, None, None], demos.images[idx], 0)
+    directions = np.where(tokens == OBS, demos.directions[idx], 0)
+    return [torch.from_numpy(np.asarray(a, dtype=np.int64))[None] for a in (tokens, images, directions, target)]
+
+
+def _cached_logits(model, tokens, images, directions):
+    """The same stream fed one position at a time through a key/value cache (how evaluation decodes)."""
+    from transformers import DynamicCache
+
+    cache, out = DynamicCache(), []
+    with torch.inference_mode():
+        for t in range(tokens.shape[1]):
+            out.append(model(tokens[:, t:t + 1], images[:, t:t + 1], directions[:, t:t + 1], cache=cache)[:, -1])
+    return torch.stack(out, 1)
+
+
+def test_small_policy_decodes_with_a_cache_exactly_as_a_full_forward():
+    from llmrl_seqmodel.tbya.model import TBYAPolicy, TBYASpec
+
+    demos = collect_demos("PutNextLocal", 2, workers=1)
+    vocab = Vocab.build(demos.missions + [c for c in demos.captions if c])
+    torch.manual_seed(0)
+    model = TBYAPolicy(TBYASpec(vocab_words=vocab.words, n_embd=32, n_layer=2, n_head=2, n_inner=64)).eval()
+    tokens, images, directions, _ = _demo_batch(demos, vocab)
+    with torch.inference_mode():
+        full = model(tokens, images, directions)
+    torch.testing.assert_close(_cached_logits(model, tokens, images, directions), full, atol=1e-4, rtol=1e-4)
+
+
+def test_smollm_backbone_reads_the_interleaved_stream_with_its_own_tokenizer():
+    """The pretrained backbone: its tokenizer spells missions and captions, the new rows are <cap>, </cap> and the
+    actions, and one training step over a real PutNextLocal stream reaches the observation encoder."""
+    from llmrl_seqmodel.tbya.model import TBYAPolicy, TBYASpec
+    from llmrl_seqmodel.tbya.stream import LMVocab
+    from llmrl_seqmodel.tbya.train import action_and_caption_loss
+
+    torch.manual_seed(0)
+    model = TBYAPolicy(TBYASpec(backbone="smollm2-135m"))
+    vocab = model.vocab
+    assert isinstance(vocab, LMVocab) and vocab.size == vocab.base + 2 + 7
+    assert model.lm.get_input_embeddings().weight.shape[0] == vocab.size
+    caption = "go next to the green key"
+    ids = vocab.text_ids(caption)
+    assert all(i < vocab.base for i in ids) and vocab.decode(ids) == caption
+
+    demos = collect_demos("PutNextLocal", 1, workers=1)
+    tokens, images, directions, target = _demo_batch(demos, vocab)
+    assert (tokens == vocab.cap).sum() >= 4 and ((tokens >= vocab.action0) & (tokens < vocab.action0 + 7)).any()
+    logits = model(tokens, images, directions)
+    assert logits.shape == (1, tokens.shape[1], vocab.size) and torch.isfinite(logits).all()
+    loss = action_and_caption_loss(logits, target, action0=vocab.action0, cap=vocab.cap)
+    loss.backward()
+    assert model.obs.proj.weight.grad.abs().sum() > 0
+    assert model.lm.get_input_embeddings().weight.grad[vocab.cap].abs().sum() > 0
+
+    model.eval()
+    with torch.inference_mode():
+        full = model(tokens[:, :40], images[:, :40], directions[:, :40])
+    torch.testing.assert_close(_cached_logits(model, tokens[:, :40], images[:, :40], directions[:, :40]), full,
+                               atol=2e-3, rtol=2e-3)

@@ -9,7 +9,7 @@
 Importing this package is light; torch and transformers load inside the functions that need them.
 """
 
-from llmrl_seqmodel.config import ADRunConfig, HistoryConfig, ModelConfig, TrainConfig
+from llmrl_seqmodel.config import ADRunConfig, ADTrainConfig, EvalConfig, HistoryConfig, ModelConfig
 from llmrl_seqmodel.envs import ENVS, EnvProfile
 
-__all__ = ["ADRunConfig", "ENVS", "EnvProfile", "HistoryConfig", "ModelConfig", "TrainConfig"]
+__all__ = ["ADRunConfig", "ADTrainConfig", "ENVS", "EnvProfile", "EvalConfig", "HistoryConfig", "ModelConfig"]

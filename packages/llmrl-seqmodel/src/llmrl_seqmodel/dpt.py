@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from llmrl_seqmodel.config import EvalConfig, ModelConfig, TrainConfig
+from llmrl_seqmodel.config import ADTrainConfig, EvalConfig, ModelConfig
 from llmrl_seqmodel.envs import EnvProfile, encode_obs, obs_nvec
 from llmrl_seqmodel.evaluate import reset_eval_envs
 from llmrl_seqmodel.history import Histories
@@ -139,7 +139,7 @@ def build_dpt(prof: EnvProfile, model_cfg: ModelConfig, split: str = "train"):
     ))
 
 
-def train_dpt(prof: EnvProfile, tasks: list[Any], model_cfg: ModelConfig, cfg: TrainConfig,
+def train_dpt(prof: EnvProfile, tasks: list[Any], model_cfg: ModelConfig, cfg: ADTrainConfig,
               on_step: Callable[[int, float], None] | None = None, hist: Histories | None = None):
     """Train DPT on the training ``tasks``; ``hist`` (random-policy histories) only for envs without ``transit``."""
     import torch

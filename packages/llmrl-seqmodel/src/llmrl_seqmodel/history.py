@@ -1,16 +1,15 @@
 """Learning histories: a source algorithm run on one task for many episodes, logged step by step.
 
-Histories are generated in parallel processes (one job per task and seed, each seeded from
-``(seed, job)`` so the result does not depend on the worker count) and stored as one
+Histories are generated in parallel (``llmrl_core.parallel.parallel_map`` on a local process pool
+or Ray; one job per task and seed, each seeded from ``(seed, job)`` so the result depends neither on
+the worker count nor on the executor) and stored as one
 compressed ``histories.npz`` of ragged arrays plus a ``manifest.json``.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ import numpy as np
 
 from llmrl_seqmodel.config import HistoryConfig
 from llmrl_seqmodel.envs import EnvProfile, as_task, encode_obs, obs_nvec
+from llmrl_seqmodel.storage import load_arrays, save_arrays
 
 log = logging.getLogger(__name__)
 
@@ -45,10 +45,6 @@ class Histories:
         return {"obs": self.obs[a:b], "actions": self.actions[a:b], "rewards": self.rewards[a:b], "steps": self.steps[a:b]}
 
     def save(self, directory: str | Path) -> Path:
-        directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
-        np.savez_compressed(directory / "histories.npz", obs=self.obs, next_obs=self.next_obs, actions=self.actions, rewards=self.rewards,
-                            steps=self.steps, offsets=self.offsets)
         returns = [np.asarray(r) for r in self.episode_returns]
         manifest = {
             **self.meta,
@@ -59,28 +55,39 @@ class Histories:
             "first_episode_return": float(np.mean([r[0] for r in returns])),
             "last_episode_return": float(np.mean([r[-1] for r in returns])),
         }
-        (directory / "manifest.json").write_text(json.dumps(manifest, indent=1))
-        return directory
+        arrays = {k: getattr(self, k) for k in ("obs", "next_obs", "actions", "rewards", "steps", "offsets")}
+        return save_arrays(directory, "histories", arrays, manifest, meta_file="manifest.json")
 
     @classmethod
     def load(cls, directory: str | Path) -> Histories:
-        directory = Path(directory)
-        if not (directory / "histories.npz").exists():
-            raise FileNotFoundError(f"no histories.npz in {directory}; create it with `llmrl ad collect --out {directory}`")
-        data = np.load(directory / "histories.npz")
-        manifest = json.loads((directory / "manifest.json").read_text())
+        data, manifest = load_arrays(directory, "histories", "llmrl ad collect", meta_file="manifest.json")
         tasks = [as_task(t) for t in manifest.pop("tasks")]
         returns = manifest.pop("episode_returns")
         return cls(data["obs"], data["next_obs"], data["actions"], data["rewards"], data["steps"], data["offsets"], returns, tasks, manifest)
 
 
+def resolve_source(cfg: HistoryConfig, prof: EnvProfile) -> HistoryConfig:
+    """``cfg`` with its source named: None becomes the env's RL learner; a source the env cannot take is an error."""
+    from llmrl_seqmodel.config import default_source
+
+    source = cfg.source or default_source(prof.name)
+    if source in ("ucb", "thompson", "eps-greedy") and not prof.bandit:
+        raise ValueError(f"source {source!r} is for the bandit; use 'q-learning' (the default), 'explorer-eps', "
+                         "'oracle-eps' or 'expert' on grid worlds")
+    if prof.bandit and source in ("q-learning", "policy-gradient", "explorer-eps"):
+        raise ValueError(f"the bandit has one state, so {source!r} does not apply; use source 'ucb' (the default), "
+                         "'thompson', 'eps-greedy', 'oracle-eps' or 'expert'")
+    if source == "explorer-eps" and prof.name == "key-to-door":
+        raise ValueError("source 'explorer-eps' is for the dark rooms (one goal cell); on key-to-door use "
+                         "'q-learning' (the default) or 'oracle-eps'")
+    return cfg if source == cfg.source else cfg.model_copy(update={"source": source})
+
+
 def make_source(cfg: HistoryConfig, env, n_actions: int, rng: np.random.Generator):
+    """The source named by ``cfg.source`` (already resolved) on ``env``."""
     from llmrl_seqmodel import sources
 
     if cfg.source == "explorer-eps":
-        if not hasattr(env, "moves") or hasattr(env, "key"):
-            raise ValueError(f"source 'explorer-eps' is for the dark rooms (one goal cell); {env} needs another: "
-                             "use --source oracle-eps or q-learning")
         return sources.ExplorerEps(env.moves, obs_nvec(env), cfg.episodes, cfg.anneal_fraction, rng)
     if cfg.source == "oracle-eps":
         return sources.OracleEps(env, n_actions, cfg.episodes, cfg.anneal_fraction)
@@ -89,12 +96,22 @@ def make_source(cfg: HistoryConfig, env, n_actions: int, rng: np.random.Generato
     if cfg.source == "expert":
         return sources.OracleEps(env, n_actions, None)
     if cfg.source == "q-learning":
-        return sources.QLearning(obs_nvec(env), n_actions, cfg.episodes, cfg.q_lr, cfg.q_gamma, cfg.q_eps)
+        return sources.QLearning(obs_nvec(env), n_actions, cfg.episodes, cfg.q_lr, cfg.q_gamma, cfg.q_eps,
+                                 eps_start=cfg.q_eps_start, anneal_fraction=cfg.anneal_fraction, q_init=cfg.q_init,
+                                 reward_bit=hasattr(env, "key"))
+    if cfg.source == "policy-gradient":
+        return sources.PolicyGradient(obs_nvec(env), n_actions, cfg.pg_lr, cfg.pg_gamma, cfg.pg_value_lr,
+                                      reward_bit=hasattr(env, "key"))
+    if cfg.source == "thompson":
+        return sources.Thompson(n_actions)
+    if cfg.source == "eps-greedy":
+        return sources.EpsGreedyBandit(n_actions, cfg.bandit_eps)
     return sources.UCB(n_actions, cfg.ucb_c)
 
 
 def run_history(prof: EnvProfile, task: Any, cfg: HistoryConfig, job: int, split: str = "train") -> dict[str, Any]:
     """One learning history of ``cfg.source`` on ``task``: ``cfg.episodes`` episodes, every step logged."""
+    cfg = resolve_source(cfg, prof)
     env = prof.make(split)
     n_actions = int(env.action_space.n)
     rng = np.random.default_rng([cfg.seed, job])
@@ -109,12 +126,14 @@ def run_history(prof: EnvProfile, task: Any, cfg: HistoryConfig, job: int, split
             nxt, reward, terminated, truncated, _ = env.step(action)
             nxt = encode_obs(nxt)
             source.update(obs, action, float(reward), nxt, terminated)
-            obs_l.append(obs)
-            next_l.append(nxt)
-            act_l.append(action)
-            rew_l.append(reward)
-            step_l.append(t)
+            if k % cfg.keep_every == 0:
+                obs_l.append(obs)
+                next_l.append(nxt)
+                act_l.append(action)
+                rew_l.append(reward)
+                step_l.append(t)
             obs, ret, t, done = nxt, ret + float(reward), t + 1, terminated or truncated
+        source.end_episode()
         returns.append(ret)
     return {
         "obs": np.asarray(obs_l, dtype=np.int16),
@@ -130,29 +149,29 @@ def _job(args):
     return run_history(*args)
 
 
+def _map_jobs(jobs: list[tuple], cfg: HistoryConfig, on_done: Callable[[int], None] | None) -> list[dict[str, Any]]:
+    """``run_history`` of every job, in job order. Each job seeds itself from ``(seed, job)``, so where it
+    runs (in this process, a local pool or Ray: ``cfg.executor``) never changes the histories."""
+    from llmrl_core.parallel import parallel_map, resolve_executor
+
+    report = (lambda _i, _r: on_done(1)) if on_done else None
+    if resolve_executor(cfg.executor) == "local" and (cfg.workers == 1 or len(jobs) == 1):
+        results = []
+        for i, job in enumerate(jobs):
+            results.append(_job(job))
+            if report:
+                report(i, results[-1])
+        return results
+    return parallel_map(_job, jobs, backend=cfg.executor, max_workers=cfg.workers, on_result=report)
+
+
 def collect(prof: EnvProfile, tasks: list[Any], cfg: HistoryConfig, *, split: str = "train",
             on_done: Callable[[int], None] | None = None) -> Histories:
     """Histories for every task x ``cfg.histories_per_task``, in ``cfg.workers`` processes."""
-    if cfg.source == "ucb" and not prof.bandit:
-        raise ValueError("source 'ucb' is for the bandit; use 'oracle-eps', 'q-learning' or 'expert' on grid worlds")
-    if prof.bandit and cfg.source in ("q-learning",):
-        raise ValueError("the bandit has one state; use source 'ucb', 'oracle-eps' or 'expert'")
+    cfg = resolve_source(cfg, prof)
     jobs = [(prof, task, cfg, i * cfg.histories_per_task + r, split)
             for i, task in enumerate(tasks) for r in range(cfg.histories_per_task)]
-    results: list[dict[str, Any]] = []
-    if cfg.workers > 1 and len(jobs) > 1:
-        import multiprocessing as mp
-
-        with ProcessPoolExecutor(cfg.workers, mp_context=mp.get_context("spawn")) as pool:
-            for res in pool.map(_job, jobs, chunksize=max(1, len(jobs) // (8 * cfg.workers))):
-                results.append(res)
-                if on_done:
-                    on_done(1)
-    else:
-        for job in jobs:
-            results.append(_job(job))
-            if on_done:
-                on_done(1)
+    results = _map_jobs(jobs, cfg, on_done)
     lengths = [len(r["actions"]) for r in results]
     log.info("collected %d histories, %d transitions", len(results), sum(lengths))
     return Histories(

@@ -11,9 +11,46 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any, ClassVar
 
 import torch
 from torch import nn
+
+
+def gpt2_blocks(n_positions: int, n_embd: int, n_layer: int, n_head: int, n_inner: int, dropout: float,
+                attn_dropout: float):
+    """Randomly initialised GPT-2 blocks read through ``inputs_embeds`` (no token vocabulary, nothing downloaded)."""
+    from transformers import GPT2Config, GPT2Model
+
+    return GPT2Model(GPT2Config(
+        vocab_size=1, n_positions=n_positions, n_embd=n_embd, n_layer=n_layer, n_head=n_head, n_inner=n_inner,
+        resid_pdrop=dropout, embd_pdrop=dropout, attn_pdrop=attn_dropout, use_cache=False, bos_token_id=None,
+        eos_token_id=None, activation_function="gelu",
+    ))
+
+
+class Saved(nn.Module):
+    """A module rebuilt from its dataclass spec: saved as ``{"spec", "state"}`` with ``torch.save``."""
+
+    spec_type: ClassVar[type]
+    train_command: ClassVar[str] = "llmrl ad train"
+
+    def __init__(self, spec: Any):
+        super().__init__()
+        self.spec = spec
+
+    def save(self, path: str | Path) -> None:
+        torch.save({"spec": asdict(self.spec), "state": self.state_dict()}, path)
+
+    @classmethod
+    def load(cls, path: str | Path, map_location: str = "cpu"):
+        path = Path(path)
+        if not path.exists():
+            raise FileNotFoundError(f"no model at {path}; train one with `{cls.train_command}`")
+        blob = torch.load(path, map_location=map_location, weights_only=True)
+        model = cls(cls.spec_type(**blob["spec"]))
+        model.load_state_dict(blob["state"])
+        return model
 
 
 @dataclass
@@ -33,12 +70,11 @@ class PolicySpec:
     """DPT: tokens also carry the transition's next observation."""
 
 
-class SeqPolicy(nn.Module):
-    def __init__(self, spec: PolicySpec):
-        super().__init__()
-        from transformers import GPT2Config, GPT2Model
+class SeqPolicy(Saved):
+    spec_type = PolicySpec
 
-        self.spec = spec
+    def __init__(self, spec: PolicySpec):
+        super().__init__(spec)
         d = spec.n_embd
         self.obs_offsets = torch.tensor([0, *torch.tensor(spec.obs_nvec).cumsum(0)[:-1].tolist()])
         n_obs = int(sum(spec.obs_nvec))
@@ -48,12 +84,8 @@ class SeqPolicy(nn.Module):
         self.rew_proj = nn.Linear(1, d)
         self.step_emb = nn.Embedding(spec.episode_len + 1, d)
         self.mask_token = nn.Parameter(torch.zeros(d))
-        config = GPT2Config(
-            vocab_size=1, n_positions=spec.n_positions, n_embd=d, n_layer=spec.n_layer, n_head=spec.n_head,
-            n_inner=spec.n_inner, resid_pdrop=spec.dropout, embd_pdrop=spec.dropout, attn_pdrop=spec.attn_dropout,
-            use_cache=False, bos_token_id=None, eos_token_id=None, activation_function="gelu",
-        )
-        self.gpt = GPT2Model(config)
+        self.gpt = gpt2_blocks(spec.n_positions, d, spec.n_layer, spec.n_head, spec.n_inner, spec.dropout,
+                               spec.attn_dropout)
         self.head = nn.Linear(d, spec.n_actions)
 
     def embed(self, obs, prev_action, prev_reward, step, next_obs=None) -> torch.Tensor:
@@ -72,16 +104,3 @@ class SeqPolicy(nn.Module):
         """Action logits [B, T, n_actions]."""
         h = self.gpt(inputs_embeds=self.embed(obs, prev_action, prev_reward, step, next_obs)).last_hidden_state
         return self.head(h)
-
-    def save(self, path: str | Path) -> None:
-        torch.save({"spec": asdict(self.spec), "state": self.state_dict()}, path)
-
-    @classmethod
-    def load(cls, path: str | Path, map_location: str = "cpu") -> SeqPolicy:
-        path = Path(path)
-        if not path.exists():
-            raise FileNotFoundError(f"no model at {path}; train one with `llmrl ad train`")
-        blob = torch.load(path, map_location=map_location, weights_only=True)
-        model = cls(PolicySpec(**blob["spec"]))
-        model.load_state_dict(blob["state"])
-        return model

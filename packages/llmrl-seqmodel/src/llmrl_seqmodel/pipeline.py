@@ -1,46 +1,46 @@
 """An AD run directory, step by step: collect -> train (ad | ed | dpt) -> eval.
 
-Layout of ``run_dir``::
+The run kit's layout (``llmrl_core.runs.RunDir``) plus AD's data and models::
 
-    config.json                 the ADRunConfig
+    config.yaml                 the ADRunConfig (its source named)
     tasks.json                  train and held-out tasks
     histories/                  the source's learning histories (AD's data)
     histories-expert/           expert-only histories (ED's data), made on demand
     histories-random/           random-policy histories (DPT's contexts on envs without transit(): the bandit)
-    model-{ad,ed,dpt}.pt        trained models, with train-{kind}.json
-    eval.json, curves.png       in-context return-vs-episode curves on held-out tasks
+    model-{ad,ed,dpt}.pt        trained models, with train-{kind}.json (settings, loss curve, time)
+    metrics.jsonl               one line per training step: {"kind", "step", "loss", "lr"}
+    eval.jsonl, curves.png      per evaluation: each method's per-episode return curve on held-out tasks
+    summary.md                  the last evaluation as a table
+
+Progress goes to a reporter ``report(kind, **data)`` (``llmrl_core.events``).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 
+from llmrl_core.events import Reporter, or_silent
+from llmrl_core.runs import RunDir
 from llmrl_seqmodel.config import ADRunConfig, EvalConfig
 from llmrl_seqmodel.envs import EnvProfile, as_task, profile, split_tasks
-from llmrl_seqmodel.history import Histories, collect
+from llmrl_seqmodel.history import Histories, collect, resolve_source
 
 log = logging.getLogger(__name__)
 Kind = Literal["ad", "ed", "dpt"]
 DATA = {"ad": "histories", "ed": "histories-expert", "dpt": "histories-random"}
-Progress = Callable[[str, int, int], None]
-"""``progress(description, advance, total)``: the CLI turns these into rich bars."""
 
 
-def _noop(_: str, __: int, ___: int) -> None:
-    pass
-
-
-def load_config(run_dir: Path) -> ADRunConfig:
-    path = Path(run_dir) / "config.json"
-    if not path.exists():
-        raise FileNotFoundError(f"{run_dir} is not an AD run directory (no config.json); start one with `llmrl ad collect --out {run_dir}`")
-    return ADRunConfig.model_validate_json(path.read_text())
+def load_config(run_dir: str | Path) -> ADRunConfig:
+    saved = RunDir(run_dir).read_config()
+    if saved is None:
+        raise FileNotFoundError(f"{run_dir} is not an AD run directory (no config.yaml); start one with "
+                                f"`llmrl ad collect --output {run_dir}`")
+    return ADRunConfig.model_validate(saved)
 
 
 def _profile(cfg: ADRunConfig) -> EnvProfile:
@@ -52,33 +52,49 @@ def load_tasks(run_dir: Path) -> tuple[list[Any], list[Any]]:
     return [as_task(t) for t in data["train"]], [as_task(t) for t in data["test"]]
 
 
-def collect_run(run_dir: str | Path, cfg: ADRunConfig, progress: Progress = _noop) -> Histories:
-    """Write the config and task split, then the source's learning histories."""
+def write_run(run_dir: str | Path, cfg: ADRunConfig) -> tuple[list[Any], list[Any]]:
+    """Start a run directory: the config (its source named) and the seeded train / held-out task split."""
     run_dir = Path(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
     prof = _profile(cfg)
+    cfg = cfg.model_copy(update={"history": resolve_source(cfg.history, prof), "output": str(run_dir)})
     train, test = split_tasks(prof, cfg.n_test, cfg.split_seed, cfg.n_train)
-    (run_dir / "config.json").write_text(cfg.model_dump_json(indent=1))
+    RunDir(run_dir, writer=True).write_config(cfg)  # config.yaml names the source
     (run_dir / "tasks.json").write_text(json.dumps({"train": [np.asarray(t).tolist() for t in train],
                                                     "test": [np.asarray(t).tolist() for t in test]}))
-    return _collect(run_dir, "ad", cfg, train, progress)
+    return train, test
 
 
-def _collect(run_dir: Path, kind: Kind, cfg: ADRunConfig, train: list[Any], progress: Progress) -> Histories:
+def collect_run(run_dir: str | Path, cfg: ADRunConfig, report: Reporter | None = None) -> Histories:
+    """Write the config and task split, then the source's learning histories."""
+    train, _ = write_run(run_dir, cfg)
+    return _collect(Path(run_dir), "ad", load_config(run_dir), train, or_silent(report))
+
+
+def _collect(run_dir: Path, kind: Kind, cfg: ADRunConfig, train: list[Any], report: Reporter) -> Histories:
     hcfg = cfg.history
     if kind == "ed":
         hcfg = hcfg.model_copy(update={"source": "expert"})
     elif kind == "dpt":
         hcfg = hcfg.model_copy(update={"source": "random"})
-    total = len(train) * hcfg.histories_per_task
-    hist = collect(_profile(cfg), train, hcfg, on_done=lambda n: progress(f"collect {hcfg.source}", n, total))
+    total, done = len(train) * hcfg.histories_per_task, 0
+
+    def on_done(n: int) -> None:
+        nonlocal done
+        done += n
+        report("progress", done=done, total=total, job=f"histories ({hcfg.source})")
+
+    hist = collect(_profile(cfg), train, hcfg, on_done=on_done)
     hist.save(run_dir / DATA[kind])
     return hist
 
 
-def train_run(run_dir: str | Path, kind: Kind = "ad", progress: Progress = _noop, **train_overrides: Any) -> dict[str, Any]:
-    """Train AD, ED or DPT in ``run_dir`` (collecting ED's or DPT's data first if missing)."""
-    run_dir = Path(run_dir)
+def train_run(run_dir: str | Path, kind: Kind = "ad", report: Reporter | None = None, **train_overrides: Any) -> dict[str, Any]:
+    """Train AD, ED or DPT in ``run_dir`` (collecting ED's or DPT's data first if missing).
+
+    ``train_overrides`` replace fields of the run's training settings for this model only.
+    """
+    run_dir, report = Path(run_dir), or_silent(report)
+    run = RunDir(run_dir, writer=True)
     cfg = load_config(run_dir)
     if train_overrides:
         cfg = cfg.model_copy(update={"train": cfg.train.model_copy(update=train_overrides)})
@@ -90,12 +106,15 @@ def train_run(run_dir: str | Path, kind: Kind = "ad", progress: Progress = _noop
         if (data_dir / "histories.npz").exists():
             hist = Histories.load(data_dir)
         else:
-            hist = _collect(run_dir, kind, cfg, train_tasks, progress)
+            hist = _collect(run_dir, kind, cfg, train_tasks, report)
     steps = cfg.train.steps
 
     def on_step(i: int, loss: float) -> None:
-        progress(f"train {kind} (loss {loss:.3f})", 1, steps)
+        record = {"kind": kind, "step": i + 1, "loss": loss}
+        run.log_metrics(record)
+        report("step", step=i + 1, total=steps, record=record)
 
+    report("status", message=f"training {kind}")
     if kind == "dpt":
         from llmrl_seqmodel.dpt import train_dpt
 
@@ -105,19 +124,20 @@ def train_run(run_dir: str | Path, kind: Kind = "ad", progress: Progress = _noop
 
         model, stats = train_ad(hist, cfg.model, cfg.train, on_step)
     model.save(run_dir / f"model-{kind}.pt")
-    summary = {"kind": kind, "steps": stats.steps, "final_loss": stats.final_loss, "seconds": stats.seconds,
-               "tokens_per_s": stats.tokens_per_s, "loss_curve": stats.losses[:: max(1, len(stats.losses) // 100)]}
+    summary = {"kind": kind, "train": cfg.train.model_dump(), "steps": stats.steps, "final_loss": stats.final_loss,
+               "seconds": stats.seconds, "tokens_per_s": stats.tokens_per_s,
+               "loss_curve": stats.losses[:: max(1, len(stats.losses) // 100)]}
     (run_dir / f"train-{kind}.json").write_text(json.dumps(summary, indent=1))
     return summary
 
 
 def eval_run(run_dir: str | Path, kinds: list[str] | None = None, eval_cfg: EvalConfig | None = None,
-             progress: Progress = _noop) -> dict[str, Any]:
+             report: Reporter | None = None) -> dict[str, Any]:
     """In-context evaluation of every trained model (and the source) on the held-out tasks."""
     from llmrl_seqmodel.evaluate import evaluate_in_context, evaluate_source, plot_curves, summarise
     from llmrl_seqmodel.model import SeqPolicy
 
-    run_dir = Path(run_dir)
+    run_dir, report = Path(run_dir), or_silent(report)
     cfg = load_config(run_dir)
     ecfg = eval_cfg or cfg.eval
     prof = _profile(cfg)
@@ -138,8 +158,12 @@ def eval_run(run_dir: str | Path, kinds: list[str] | None = None, eval_cfg: Eval
                 raise FileNotFoundError(f"no {path.name} in {run_dir}; run `llmrl ad train --run {run_dir} --kind {base}` first")
             model = SeqPolicy.load(path)
 
+            done = 0
+
             def tick(n: int, kind: str = kind) -> None:
-                progress(f"eval {kind}", n, ecfg.episodes)
+                nonlocal done
+                done += n
+                report("progress", done=done, total=ecfg.episodes, job=f"eval {kind}")
 
             if base == "dpt":
                 from llmrl_seqmodel.dpt import evaluate_dpt
@@ -155,7 +179,24 @@ def eval_run(run_dir: str | Path, kinds: list[str] | None = None, eval_cfg: Eval
             env.reset(options={"task": t})
             opt.append(env.optimal_return())
         results["optimal"] = float(np.mean(opt))
-    (run_dir / "eval.json").write_text(json.dumps(results, indent=1))
-    plot_curves({k: v["curve"] for k, v in results["methods"].items()}, run_dir / "curves.png",
+    run = RunDir(run_dir, writer=True)
+    run.log_eval(results)
+    plot_curves({k: v["curve"] for k, v in results["methods"].items()}, run.curves,
                 f"{cfg.env}: in-context return on {len(test)} held-out tasks", results.get("optimal"))
+    run.write_summary(_summary_md(cfg, results))
+    report("eval", stage="in-context", results={k: v[f"last{min(10, ecfg.episodes)}_mean"]
+                                               for k, v in results["methods"].items()})
     return results
+
+
+def _summary_md(cfg: ADRunConfig, results: dict[str, Any]) -> str:
+    last = f"last{min(10, results['episodes'])}_mean"
+    lines = [f"# {cfg.env}: in-context evaluation", "",
+             f"{results['tasks']} held-out tasks x {results['seeds']} seeds, {results['episodes']} episodes from an "
+             f"empty context, no weight updates; source: {cfg.history.source}.", "",
+             "| method | episode 1 | mean of the last 10 | s.e.m. |", "|---|---|---|---|"]
+    for name, m in results["methods"].items():
+        lines.append(f"| {name} | {m['first_episode']:.2f} | {m[last]:.2f} | {m['sem_last']:.2f} |")
+    if results.get("optimal") is not None:
+        lines.append(f"| optimal | | {results['optimal']:.2f} | |")
+    return "\n".join(lines) + "\n"

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from llmrl_seqmodel.config import ModelConfig, TrainConfig
+from llmrl_seqmodel.config import ADTrainConfig, FitConfig, ModelConfig
 from llmrl_seqmodel.history import Histories
 
 log = logging.getLogger(__name__)
@@ -73,14 +73,14 @@ def build_model(hist: Histories, cfg: ModelConfig):
     ))
 
 
-def lr_at(step: int, cfg: TrainConfig) -> float:
+def lr_at(step: int, cfg: FitConfig) -> float:
     if step < cfg.warmup:
         return cfg.lr * (step + 1) / cfg.warmup
     progress = (step - cfg.warmup) / max(1, cfg.steps - cfg.warmup)
     return cfg.lr * 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
 
 
-def fit(model, batches: Callable[[], dict[str, np.ndarray]], cfg: TrainConfig,
+def fit(model, batches: Callable[[], dict[str, np.ndarray]], cfg: FitConfig,
         on_step: Callable[[int, float], None] | None = None, loss: Callable | None = None) -> TrainStats:
     """The shared training loop: ``batches()`` yields numpy arrays, one of them named ``target``.
 
@@ -117,7 +117,7 @@ def fit(model, batches: Callable[[], dict[str, np.ndarray]], cfg: TrainConfig,
     return TrainStats(cfg.steps, float(np.mean(tail)), seconds, tokens / seconds, losses)
 
 
-def train_ad(hist: Histories, model_cfg: ModelConfig, cfg: TrainConfig,
+def train_ad(hist: Histories, model_cfg: ModelConfig, cfg: ADTrainConfig,
              on_step: Callable[[int, float], None] | None = None):
     """Train AD (or ED: same call on expert histories). Returns ``(model, stats)``."""
     import torch

@@ -47,3 +47,16 @@ def test_go_to_local_caption_names_the_mission_object():
         target = demo.mission.removeprefix("go to ")
         assert demo.captions[-1] is None or demo.captions[-1] == f"go to {target}" or "go to" in [c for c in demo.captions if c][-1]
         assert [c for c in demo.captions if c][-1].endswith(target.split()[-1])
+
+
+def test_put_next_local_captions_name_each_subgoal_in_order():
+    """PutNextLocal: the captions walk through four different subgoals, naming both mission objects."""
+    env = make_env("llmrl/BabyAI-PutNextLocal-v0").unwrapped
+    demos = [d for d in (env.demonstrate(seed) for seed in range(8)) if d is not None]
+    assert len(demos) >= 6
+    for demo in demos:
+        spoken = [c for c in demo.captions if c]
+        moved, target = demo.mission.removeprefix("put ").split(" next to ")
+        moved, target = moved.replace("a ", "the ", 1), target.replace("a ", "the ", 1)
+        core = [c for c in spoken if c not in ("explore", "make room")]
+        assert core[-4:] == [f"go to {moved}", "pick up", f"go next to {target}", "drop"], (demo.mission, spoken)

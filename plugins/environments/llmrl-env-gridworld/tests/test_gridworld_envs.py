@@ -44,6 +44,25 @@ def test_dark_room_rewards_every_step_on_the_goal_and_truncates_at_20():
     assert sum(rewards) == env.unwrapped.optimal_return() == 19
 
 
+def test_dpt_room_starts_in_the_corner_and_truncates_at_100():
+    """DPT's Dark Room (Lee et al. 2023): 10x10, 100 steps, start (0, 0), as an option of the same id."""
+    env = make_env("llmrl/DarkRoom-v0", size=10, max_steps=100, start=(0, 0))
+    assert len(env.unwrapped.tasks()) == 100
+    obs, _ = env.reset(seed=0, options={"goal": (3, 2)})
+    assert tuple(obs) == (0, 0)
+    total, steps, trunc = 0.0, 0, False
+    while not trunc:
+        action = env.unwrapped.optimal_action()
+        obs, r, term, trunc, _ = env.step(action)
+        total, steps = total + r, steps + 1
+        assert not term
+    assert steps == 100 and tuple(obs) == (3, 2)
+    assert total == env.unwrapped.optimal_return() == 101 - 5
+    assert tuple(env.reset()[0]) == (0, 0)  # every episode starts in the corner
+    with pytest.raises(ValueError, match="start"):
+        make_env("llmrl/DarkRoom-v0", start=(9, 9))
+
+
 def test_dark_room_walls_clip_and_goal_persists_across_resets():
     env = make_env("llmrl/DarkRoom-v0").unwrapped
     env.reset(seed=0, options={"goal": (0, 0)})

@@ -6,16 +6,15 @@ The levels come from the ``llmrl-env-babyai`` plugin through the registry: its e
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from llmrl_core import make_env
+from llmrl_seqmodel.storage import load_arrays, save_arrays
 
 log = logging.getLogger(__name__)
 
@@ -41,23 +40,14 @@ class Demos:
         return len(self.missions)
 
     def save(self, directory: str | Path) -> Path:
-        directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
-        np.savez_compressed(directory / "demos.npz", images=self.images, directions=self.directions,
-                            actions=self.actions, offsets=self.offsets)
-        (directory / "demos.json").write_text(json.dumps({
-            "level": self.level, "episodes": len(self), "steps": int(self.offsets[-1]),
-            "missions": self.missions, "seeds": self.seeds, "captions": self.captions,
-        }))
-        return directory
+        arrays = {"images": self.images, "directions": self.directions, "actions": self.actions, "offsets": self.offsets}
+        meta = {"level": self.level, "episodes": len(self), "steps": int(self.offsets[-1]), "missions": self.missions,
+                "seeds": self.seeds, "captions": self.captions}
+        return save_arrays(directory, "demos", arrays, meta)
 
     @classmethod
     def load(cls, directory: str | Path) -> Demos:
-        directory = Path(directory)
-        if not (directory / "demos.npz").exists():
-            raise FileNotFoundError(f"no demos.npz in {directory}; create it with `llmrl tbya collect --out {directory}`")
-        arr = np.load(directory / "demos.npz")
-        meta = json.loads((directory / "demos.json").read_text())
+        arr, meta = load_arrays(directory, "demos", "llmrl tbya collect")
         return cls(arr["images"], arr["directions"], arr["actions"], meta["captions"], meta["missions"],
                    meta["seeds"], arr["offsets"], meta["level"])
 
@@ -78,30 +68,31 @@ def _demos_for(args: tuple[str, list[int]]) -> list[dict]:
     return out
 
 
-def collect_demos(level: str, n: int, *, first_seed: int = 0, workers: int = 2,
+def collect_demos(level: str, n: int, *, first_seed: int = 0, workers: int = 2, executor: str = "auto",
                   on_done: Callable[[int], None] | None = None) -> Demos:
-    """``n`` successful bot demos on seeds from ``first_seed`` on (seeds the bot fails are skipped)."""
+    """``n`` successful bot demos on seeds from ``first_seed`` on (seeds the bot fails are skipped).
+
+    Seeds go out in chunks of 50 (``llmrl_core.parallel.parallel_map`` on ``executor``); the demos
+    kept are the first ``n`` successes in seed order, whatever runs where.
+    """
+    from llmrl_core.parallel import parallel_map, resolve_executor
+
     level_env(level)  # fail fast on an unknown level or a missing plugin
     episodes: list[dict] = []
-    seed, chunk = first_seed, 50 if workers > 1 else n
-    import multiprocessing as mp
-
-    pool = ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) if workers > 1 else None
-    mapper = pool.map if pool is not None else map
-    try:
-        while len(episodes) < n:
-            need = n - len(episodes)
-            jobs = [(level, list(range(seed + i * chunk, seed + (i + 1) * chunk)))
-                    for i in range(max(1, -(-need // chunk)))]
-            seed += len(jobs) * chunk
-            for batch in mapper(_demos_for, jobs):
-                take = batch[: n - len(episodes)]
-                episodes.extend(take)
-                if on_done:
-                    on_done(len(take))
-    finally:
-        if pool is not None:
-            pool.shutdown()
+    seed, chunk = first_seed, 50
+    in_process = resolve_executor(executor) == "local" and workers == 1
+    while len(episodes) < n:
+        need = n - len(episodes)
+        jobs = [(level, list(range(seed + i * chunk, seed + (i + 1) * chunk)))
+                for i in range(max(1, -(-need // chunk)))]
+        seed += len(jobs) * chunk
+        batches = ([_demos_for(job) for job in jobs] if in_process
+                   else parallel_map(_demos_for, jobs, backend=executor, max_workers=workers))
+        for batch in batches:
+            take = batch[: n - len(episodes)]
+            episodes.extend(take)
+            if on_done:
+                on_done(len(take))
     lengths = [len(e["actions"]) for e in episodes]
     log.info("collected %d demos (%d steps) of %s", len(episodes), sum(lengths), level)
     return Demos(

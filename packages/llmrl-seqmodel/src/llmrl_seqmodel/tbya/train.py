@@ -5,28 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
 
-from llmrl_seqmodel.config import TrainConfig
+from llmrl_seqmodel.tbya.config import TBYAModelConfig, TBYATrainConfig
 from llmrl_seqmodel.tbya.data import Demos
-from llmrl_seqmodel.tbya.stream import ACTION0, CAP, IGNORE, N_ACTIONS, OBS, PAD, Vocab, episode_stream
-
-
-class TBYAModelConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    n_embd: int = 128
-    n_layer: int = 4
-    n_head: int = 4
-    n_inner: int = 512
-    dropout: float = 0.1
-    n_positions: int = Field(384, description="Longest stream the model attends over (longer ones keep the latest).")
+from llmrl_seqmodel.tbya.stream import ACTION0, CAP, IGNORE, N_ACTIONS, OBS, LMVocab, Vocab, episode_stream
 
 
 class StreamBatches:
     """Whole-episode streams, right-padded per batch (causal attention ignores the padding)."""
 
-    def __init__(self, demos: Demos, vocab: Vocab, with_captions: bool, max_len: int, seed: int):
+    def __init__(self, demos: Demos, vocab: Vocab | LMVocab, with_captions: bool, max_len: int, seed: int):
         self.demos = demos
         self.streams = []
         for i in range(len(demos)):
@@ -34,12 +22,13 @@ class StreamBatches:
             tokens, steps, target = episode_stream(vocab, demos.missions[i], demos.actions[a:b], demos.captions[a:b],
                                                    int(a), with_captions)
             self.streams.append((tokens[:max_len], steps[:max_len], target[:max_len]))
+        self.pad = vocab.pad
         self.rng = np.random.default_rng(seed)
 
     def batch(self, size: int) -> dict[str, np.ndarray]:
         chosen = [self.streams[i] for i in self.rng.integers(len(self.streams), size=size)]
         T = max(len(s[0]) for s in chosen)
-        tokens = np.full((size, T), PAD, dtype=np.int64)
+        tokens = np.full((size, T), self.pad, dtype=np.int64)
         steps = np.full((size, T), -1, dtype=np.int64)
         target = np.full((size, T), -100, dtype=np.int64)
         for j, (tok, st, tg) in enumerate(chosen):
@@ -50,7 +39,7 @@ class StreamBatches:
         return {"tokens": tokens, "images": images, "directions": directions, "target": target}
 
 
-def action_and_caption_loss(logits, target, caption_weight: float = 1.0):
+def action_and_caption_loss(logits, target, caption_weight: float = 1.0, *, action0: int = ACTION0, cap: int = CAP):
     """Mean cross-entropy over the decisions (each action, and ``<cap>`` where the policy chose to speak
     instead of acting) plus ``caption_weight`` x the mean over the caption's words and ``</cap>``.
 
@@ -65,7 +54,7 @@ def action_and_caption_loss(logits, target, caption_weight: float = 1.0):
 
     flat = target.reshape(-1)
     ce = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), flat, ignore_index=IGNORE, reduction="none")
-    is_decision = ((flat >= ACTION0) & (flat < ACTION0 + N_ACTIONS)) | (flat == CAP)
+    is_decision = ((flat >= action0) & (flat < action0 + N_ACTIONS)) | (flat == cap)
     is_caption = (flat != IGNORE) & ~is_decision
     loss = ce[is_decision].mean()
     if caption_weight and bool(is_caption.any()):
@@ -73,15 +62,21 @@ def action_and_caption_loss(logits, target, caption_weight: float = 1.0):
     return loss
 
 
-def train_tbya(demos: Demos, with_captions: bool, model_cfg: TBYAModelConfig, cfg: TrainConfig,
+def train_tbya(demos: Demos, with_captions: bool, model_cfg: TBYAModelConfig, cfg: TBYATrainConfig,
                on_step: Callable[[int, float], None] | None = None):
     """Fit the policy; ``with_captions=False`` is the baseline on the very same demos."""
-    from llmrl_seqmodel.tbya.model import TBYAPolicy, TBYASpec
+    import functools
+
+    import torch
+
+    from llmrl_seqmodel.tbya.model import SMALL, TBYAPolicy, TBYASpec
     from llmrl_seqmodel.train import fit
 
-    vocab = Vocab.build(demos.missions + [c for c in demos.captions if c])
-    model = TBYAPolicy(TBYASpec(vocab_words=vocab.words, vocab_size=vocab.size, captions=with_captions,
-                                **model_cfg.model_dump()))
-    batches = StreamBatches(demos, vocab, with_captions, model_cfg.n_positions, cfg.seed)
-    stats = fit(model, lambda: batches.batch(cfg.batch_size), cfg, on_step, loss=action_and_caption_loss)
+    torch.manual_seed(cfg.seed)  # before the model: its initialisation (and new token rows) depend on it
+    words = Vocab.build(demos.missions + [c for c in demos.captions if c]).words if model_cfg.backbone == SMALL else []
+    model = TBYAPolicy(TBYASpec(vocab_words=words, captions=with_captions, **model_cfg.model_dump()))
+    max_len = model_cfg.n_positions if model_cfg.backbone == SMALL else model.max_positions
+    batches = StreamBatches(demos, model.vocab, with_captions, max_len, cfg.seed)
+    loss = functools.partial(action_and_caption_loss, action0=model.vocab.action0, cap=model.vocab.cap)
+    stats = fit(model, lambda: batches.batch(cfg.batch_size), cfg, on_step, loss=loss)
     return model, stats

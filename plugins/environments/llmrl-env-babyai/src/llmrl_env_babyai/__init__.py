@@ -6,7 +6,7 @@ Importing this package is light and registers the Gymnasium ids (``llmrl/BabyAI-
 
 from llmrl_core import register_env_specs
 
-LEVELS = ("GoToLocal", "GoToObj", "PickupLoc", "MiniBossLevel", "BossLevel")
+LEVELS = ("GoToLocal", "GoToObj", "PickupLoc", "PutNextLocal", "UnlockLocal", "MiniBossLevel", "BossLevel")
 
 __all__ = ["LEVELS"]
 

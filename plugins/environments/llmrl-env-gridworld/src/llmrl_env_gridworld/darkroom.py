@@ -37,7 +37,10 @@ def greedy_move(pos: np.ndarray, target: tuple[int, int]) -> int:
 
 
 class DarkRoomEnv(gym.Env):
-    """Dark Room: ``size``x``size``, 5 actions, ``max_steps`` steps, start at the centre.
+    """Dark Room: ``size``x``size``, 5 actions, ``max_steps`` steps, start at the centre (or at ``start``).
+
+    AD's room is the default (9x9, 20 steps, centre). DPT's room (Lee et al. 2023) is
+    ``size=10, max_steps=100, start=(0, 0)``: the same env id with those kwargs.
 
     ``reward_once=False`` (Dark Room): reward 1 on every step spent on the goal.
     ``reward_once=True`` (Dark Room Hard): reward 1 the first time the goal is reached, and
@@ -46,7 +49,8 @@ class DarkRoomEnv(gym.Env):
 
     metadata = {"render_modes": []}
 
-    def __init__(self, size: int = 9, max_steps: int = 20, reward_once: bool = False, goal: Any = None):
+    def __init__(self, size: int = 9, max_steps: int = 20, reward_once: bool = False, goal: Any = None,
+                 start: Any = None):
         if size < 2:
             raise ValueError(f"size must be >= 2, got {size}")
         if max_steps < 1:
@@ -54,7 +58,7 @@ class DarkRoomEnv(gym.Env):
         self.size, self.max_steps, self.reward_once = size, max_steps, reward_once
         self.observation_space = gym.spaces.MultiDiscrete([size, size])
         self.action_space = gym.spaces.Discrete(len(MOVES))
-        self.start = (size // 2, size // 2)
+        self.start = (size // 2, size // 2) if start is None else _cell(start, size, "start")
         self.moves = MOVES  # (dx, dy) of each action, for planners such as AD's exploring source
         self._fixed_goal = None if goal is None else _cell(goal, size, "goal")
         self.goal = self._fixed_goal or self.start
@@ -82,7 +86,8 @@ class DarkRoomEnv(gym.Env):
         return nxt, float(nxt[0] == self.goal[0] and nxt[1] == self.goal[1])
 
     def optimal_return(self) -> float:
-        """The best achievable return for the current goal (21 - d on the 9x9 room)."""
+        """The best achievable return for the current goal: ``max_steps + 1 - d`` for a goal ``d`` steps from the
+        start (21 - d in AD's room, 101 - d in DPT's), ``max_steps`` on the start cell."""
         d = abs(self.goal[0] - self.start[0]) + abs(self.goal[1] - self.start[1])
         if self.reward_once:
             return 1.0 if d <= self.max_steps else 0.0

@@ -10,7 +10,8 @@ ENVIRONMENTS = (
         id="llmrl/DarkRoom-v0",
         entry_point="llmrl_env_gridworld.darkroom:DarkRoomEnv",
         kwargs={"size": 9, "max_steps": 20},
-        description="AD's Dark Room: 9x9, 5 actions, 20 steps, start at the centre, reward 1 on every step at an unseen goal.",
+        description="AD's Dark Room: 9x9, 5 actions, 20 steps, start at the centre, reward 1 on every step at an unseen goal. "
+        "DPT's room: size=10, max_steps=100, start=(0, 0).",
     ),
     EnvironmentSpec(
         id="llmrl/DarkRoomHard-v0",
