@@ -159,22 +159,18 @@ def run_one(job: dict) -> dict:
     import torch
 
     from llmrl_core import get_sandbox
+    from llmrl_rewardgen.lare.config import LaReTrainConfig
     from llmrl_rewardgen.lare.evaluator import SandboxedLatentFunction
     from llmrl_rewardgen.lare.examples import EXAMPLES, worked_example_source
-    from llmrl_rewardgen.lare.generate import GeneratedLatentFunction
-    from llmrl_rewardgen.lare.train import TrainConfig, train
+    from llmrl_rewardgen.lare.train import train
 
     torch.set_num_threads(1)
     logging.basicConfig(level=logging.WARNING)
-    cfg = TrainConfig(**job["config"])
-    if cfg.baseline != "lare":
-        return train(cfg, None, run_dir=Path(job["run_dir"])).to_dict()
-    with get_sandbox("local") as sandbox:
-        if job["latent"] == "expert":
-            latent = SandboxedLatentFunction(worked_example_source(cfg.env), sandbox, EXAMPLES[cfg.env][1])
-        else:
-            latent = GeneratedLatentFunction.read(Path(job["latent"])).load(sandbox)
-        return train(cfg, latent, run_dir=Path(job["run_dir"])).to_dict()
+    cfg = LaReTrainConfig(**job["config"])
+    if job["latent"] != "expert":  # a baseline, or the LLM-written function named by cfg.latent (in the sandbox)
+        return train(cfg).to_dict()
+    with get_sandbox("local") as sandbox:  # the hand-written factors in the sandbox too, at the same cost as the LLM's
+        return train(cfg, SandboxedLatentFunction(worked_example_source(cfg.env), sandbox, EXAMPLES[cfg.env][1])).to_dict()
 
 
 def loadavg() -> str:
@@ -219,7 +215,9 @@ def main(argv: list[str] | None = None) -> dict:
 
     from llmrl_core import get_sandbox
     from llmrl_core.parallel import parallel_map, resolve_executor
-    from llmrl_rewardgen.lare.train import TrainConfig, TrainResult, plot_curves
+    from llmrl_core.runs import RunDir
+    from llmrl_rewardgen.lare.config import LaReTrainConfig
+    from llmrl_rewardgen.lare.train import TrainResult, plot_curves
 
     torch.set_num_threads(1)
     headline: dict = {"machine_cpus": os.cpu_count(), "loadavg_start": loadavg(), "algo": args.algo,
@@ -250,13 +248,18 @@ def main(argv: list[str] | None = None) -> dict:
                 if arm == "lare-llm" and not llm_function.is_file():
                     print(f"[skip] {env_id} {label}: no LLM-written function at {llm_function} (run --part pipeline)")
                     continue
-                cfg = TrainConfig(env=env_id, algo=args.algo, steps=args.steps,
-                                  baseline={**DECODER_ARMS, **PLAIN_ARMS}[arm], head=head or "mlp", seed=seed,
-                                  learning_starts=args.learning_starts, eval_every=args.eval_every,
-                                  eval_episodes=args.eval_episodes)
+                run_dir = (args.out / f"{env_id}-{label.replace('/', '-')}-seed{seed}").resolve()  # absolute: Ray workers
+                cfg = LaReTrainConfig(env=env_id, algo=args.algo, steps=args.steps,
+                                      baseline={**DECODER_ARMS, **PLAIN_ARMS}[arm], head=head or "mlp", seed=seed,
+                                      learning_starts=args.learning_starts, eval_every=args.eval_every,
+                                      eval_episodes=args.eval_episodes, output=str(run_dir),
+                                      latent=str(llm_function.resolve()) if arm == "lare-llm" else "example")
                 jobs.append({"env": env_id, "label": label, "config": cfg.model_dump(),
-                             "latent": str(llm_function) if arm == "lare-llm" else "expert",
-                             "run_dir": str((args.out / f"{env_id}-{label.replace('/', '-')}-seed{seed}").resolve())})
+                             "latent": "expert" if arm == "lare-expert" else cfg.latent})
+
+    taken = [job["config"]["output"] for job in jobs if RunDir(job["config"]["output"]).holds_run()]
+    if taken:
+        raise SystemExit(f"{args.out} already holds runs ({taken[0]}, ...): pass another --out")
 
     def report(i: int, out: dict) -> None:
         res = TrainResult(**out)

@@ -28,8 +28,8 @@ RUN_CONFIGS = {
     "llmrl_mpc.config.MPCRunConfig",
     "llmrl_mpc.config.L2RRunConfig",
     "llmrl_rewardgen.l2r.L2RConfig",
-    "llmrl_rewardgen.lare.GenerateConfig",
-    "llmrl_rewardgen.lare.train.TrainConfig",
+    "llmrl_rewardgen.lare.config.LaReGenerateConfig",
+    "llmrl_rewardgen.lare.config.LaReTrainConfig",
     "llmrl_seqmodel.ADRunConfig",
     "llmrl_serve.config.ServeConfig",
     # the plugins' settings (get_provider / get_sandbox / get_task keywords)

@@ -10,9 +10,10 @@ pytest.importorskip("stable_baselines3")
 pytest.importorskip("mujoco")
 
 from llmrl_core import make_env  # noqa: E402
+from llmrl_rewardgen.lare.config import LaReTrainConfig  # noqa: E402
 from llmrl_rewardgen.lare.evaluator import SandboxedLatentFunction  # noqa: E402
 from llmrl_rewardgen.lare.examples import worked_example, worked_example_source  # noqa: E402
-from llmrl_rewardgen.lare.train import TrainConfig, train  # noqa: E402
+from llmrl_rewardgen.lare.train import train  # noqa: E402
 from llmrl_rewardgen.lare.wrappers import LatentRewardWrapper, make_episodic_env  # noqa: E402
 
 
@@ -52,11 +53,12 @@ def test_make_episodic_env_names_the_plugin_when_a_task_has_no_episodic_version(
         make_episodic_env("Hopper-v5")
 
 
-def test_lare_trains_td3_on_episodic_reacher_through_the_sandbox(local_sandbox):
+def test_lare_trains_td3_on_episodic_reacher_through_the_sandbox(local_sandbox, tmp_path):
     """The decoder, trained online from episodic returns only, learns a proxy of the hidden dense reward."""
     latent = SandboxedLatentFunction(worked_example_source("Reacher-v5"), local_sandbox, 4)
-    cfg = TrainConfig(env="Reacher-v5", algo="td3", steps=1500, learning_starts=500, eval_every=1500,
-                      eval_episodes=2, baseline="lare", head="linear", decoder="rrd-unbiased", seed=0)
+    cfg = LaReTrainConfig(env="Reacher-v5", algo="td3", steps=1500, learning_starts=500, eval_every=1500,
+                          eval_episodes=2, baseline="lare", head="linear", decoder="rrd-unbiased", seed=0,
+                          output=str(tmp_path / "run"))
     result = train(cfg, latent)
     assert result.eval_steps == [1500] and np.isfinite(result.final_return)
     assert result.latent_calls == 30 and latent.calls == 30  # 30 episodes of 50 steps, one sandbox call each

@@ -34,6 +34,7 @@ from llmrl_core import (
     Sandbox,
     SandboxUnavailableError,
 )
+from llmrl_core.events import Reporter, or_silent
 
 log = logging.getLogger(__name__)
 
@@ -320,7 +321,8 @@ class CodegenLoop:
     that need libraries the sandbox lacks, such as a pydantic schema.
 
     ``grammar``, optional, is sent with every sample (``SamplingParams.grammar``): the
-    provider then constrains each reply to it, or refuses when it cannot.
+    provider then constrains each reply to it, or refuses when it cannot. ``report`` gets a
+    ``status`` event as each round samples and validates (``llmrl_core.events``).
     """
 
     def __init__(
@@ -335,8 +337,10 @@ class CodegenLoop:
         name: str = "codegen",
         check: Callable[[dict[str, Any]], str | None] | None = None,
         grammar: str | None = None,
+        report: Reporter | None = None,
     ):
         self.provider, self.sandbox, self.grammar = provider, sandbox, grammar
+        self.report = or_silent(report)
         self.extract, self.build_program = extract, build_program
         self.check = check
         self.config = config or CodegenConfig()
@@ -370,6 +374,7 @@ class CodegenLoop:
         total = cfg.repair_budget + 1
         for index in range(total):
             start = time.monotonic()
+            self.report("status", message=f"{self.name} round {index + 1}/{total}: sampling")
             response, finish = self._sample(conversation, index)
             rnd = CodegenRound(index=index, messages=[dict(m) for m in conversation], response=response, finish_reason=finish)
             transcript.rounds.append(rnd)
@@ -381,6 +386,7 @@ class CodegenLoop:
                 rnd.error = str(exc)
             if rnd.code is not None:
                 log.info("%s round %d/%d: code\n%s", self.name, index + 1, total, rnd.code)
+                self.report("status", message=f"{self.name} round {index + 1}/{total}: validating in the sandbox")
                 result, rnd.verdict, error = self.validate(rnd.code)
                 rnd.status, rnd.stdout, rnd.stderr = result.status, result.stdout[-4000:], result.stderr[-4000:]
                 rnd.duration_s = result.duration_s

@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
 
 from llmrl_core import LLMProvider, SamplingParams, Sandbox
+from llmrl_core.events import Reporter, or_silent
 from llmrl_core.models import cache_dir
 from llmrl_rewardgen.codegen import (
     CodegenConfig,
@@ -35,38 +35,16 @@ from llmrl_rewardgen.codegen import (
 )
 from llmrl_rewardgen.grammar import require_grammar_support
 from llmrl_rewardgen.lare import prompts
+from llmrl_rewardgen.lare.config import GenerateConfig
 from llmrl_rewardgen.lare.evaluator import SandboxedLatentFunction
 from llmrl_rewardgen.lare.grammar import latent_function_grammar
 from llmrl_rewardgen.lare.tasks import TaskDescription, task_description
-from llmrl_rewardgen.lare.validation import ValidationConfig, latent_function_program, sample_env_batch
+from llmrl_rewardgen.lare.validation import latent_function_program, sample_env_batch
 
 log = logging.getLogger(__name__)
 
 extract_latent_code = first_of(json_field("Functions"), python_block(require="evaluation_func"))
 """LaRe's answer is JSON {Understand, Analyze, Functions}; a fenced block with the function also counts."""
-
-
-class GenerateConfig(BaseModel):
-    """LaRe generation settings (defaults: the paper's, with the action layout sent)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    n_candidates: int = Field(5, ge=1, le=32, description="Candidate answers sampled in one call (K).")
-    grammar: Literal["auto", "on", "off"] = Field(
-        "auto", description=(
-            "Grammar-constrained decoding of every reply (an evaluation_func in a small numpy grammar): auto = on "
-            "when the provider can constrain its decoding (transformers), off otherwise (e.g. openai)."
-        ),
-    )
-    max_factors: int = Field(6, ge=1, le=16, description="With the grammar: most factors a reply may define.")
-    candidate_temperature: float = Field(1.0, ge=0, description="Temperature of the candidates.")
-    summary_temperature: float = Field(0.3, ge=0, description="Temperature of the summarising turn and repairs.")
-    max_tokens: int = Field(1024, ge=16, description="Token budget per reply.")
-    repair_budget: int = Field(5, ge=0, le=20, description="Repair rounds after the summarised answer.")
-    seed: int = Field(0, description="Sampling seed and the seed of the validation batch.")
-    timeout_s: float = Field(30.0, gt=0, description="Wall-clock limit of one validation program.")
-    memory_mb: int = Field(1024, ge=128)
-    validation: ValidationConfig = Field(default_factory=ValidationConfig)
 
 
 @dataclass
@@ -178,10 +156,11 @@ def _sample_candidates(provider: LLMProvider, task: TaskDescription, cfg: Genera
     return out
 
 
-def _check_candidates(loop: CodegenLoop, candidates: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _check_candidates(loop: CodegenLoop, candidates: list[dict[str, Any]], emit: Reporter) -> list[dict[str, Any]]:
     """Validate each candidate on its own, in the sandbox (the stage counts; LaRe itself only merges them)."""
-    stages = []
-    for c in candidates:
+    stages: list[dict[str, Any]] = []
+    for i, c in enumerate(candidates):
+        emit("progress", done=i, total=len(candidates), job="candidates", note="validating")
         try:
             code = extract_latent_code(c["response"])
         except ExtractionError as exc:
@@ -189,6 +168,8 @@ def _check_candidates(loop: CodegenLoop, candidates: list[dict[str, Any]]) -> li
             continue
         _, verdict, error = loop.validate(code)
         stages.append(_stage(code, verdict, error))
+    emit("progress", done=len(candidates), total=len(candidates), job="candidates",
+         note=f"{sum(st['validated'] for st in stages)} validated")
     return stages
 
 
@@ -203,13 +184,16 @@ def generate_latent_function(
     task: TaskDescription | None = None,
     cache_root: Path | None = None,
     use_cache: bool = True,
+    report: Reporter | None = None,
 ) -> GeneratedLatentFunction:
     """Generate, validate (in ``sandbox``) and cache a latent function for ``env_id``.
 
     Raises :class:`~llmrl_rewardgen.codegen.CodegenError` with every round's error (and the
     run's :class:`PipelineReport` as ``.report``) when nothing survives validation.
+    ``report`` gets ``status`` and ``progress`` events (``llmrl_core.events``).
     """
     cfg = config or GenerateConfig()
+    emit = or_silent(report)
     task = task or task_description(env_id)
     grammar_on = use_grammar(provider, cfg)
     path = cache_path(env_id, provider_name, model_name, cfg.seed, cache_root, grammar=grammar_on)
@@ -224,9 +208,10 @@ def generate_latent_function(
             repair_budget=cfg.repair_budget, temperature=cfg.summary_temperature, max_tokens=cfg.max_tokens,
             seed=cfg.seed, timeout_s=cfg.timeout_s, memory_mb=cfg.memory_mb,
         ),
-        name=f"LaRe[{env_id}]", grammar=grammar,
+        name=f"LaRe[{env_id}]", grammar=grammar, report=emit,
     )
     if use_cache and path.is_file():
+        emit("status", message=f"re-validating the cached function {path}")
         cached = GeneratedLatentFunction.read(path)
         _, verdict, error = loop.validate(cached.code)  # re-check: the cache is a file anyone may edit
         if error is None and verdict is not None and verdict.get("kept", cached.kept) == cached.kept:
@@ -235,30 +220,32 @@ def generate_latent_function(
         log.warning("LaRe: the cached function %s no longer validates (%s); generating a new one", path, error)
 
     start = time.monotonic()
-    report = PipelineReport(env_id=env_id, grammar=grammar_on)
+    pipeline = PipelineReport(env_id=env_id, grammar=grammar_on)
+    emit("status", message=f"sampling {cfg.n_candidates} candidates{' (grammar-constrained)' if grammar else ''}")
     candidates = _sample_candidates(provider, task, cfg, grammar)
-    report.candidates = _check_candidates(loop, candidates)
+    pipeline.candidates = _check_candidates(loop, candidates, emit)
+    emit("status", message="summarising the candidates")
     messages = prompts.summary_messages(task, [c["response"] for c in candidates])
     try:
         transcript = loop.run(messages)
     except CodegenError as exc:
-        _finish_report(report, exc.transcript, start)
+        _finish_report(pipeline, exc.transcript, start)
         error = CodegenError(
             f"{exc}\nFallbacks: use the hand-written worked example (`llmrl lare train --latent example`, or "
             "llmrl_rewardgen.lare.worked_example(env_id)), or state-based RRD (`--baseline rrd-state`); or try a "
             "stronger model (--provider openai --model ...).",
             exc.transcript,
         )
-        error.report = report
+        error.report = pipeline
         raise error from None
-    _finish_report(report, transcript, start)
+    _finish_report(pipeline, transcript, start)
     accepted = transcript.accepted
     assert accepted is not None and accepted.verdict is not None
     verdict = accepted.verdict
     result = GeneratedLatentFunction(
         env_id=env_id, provider=provider_name, model=model_name, seed=cfg.seed, code=accepted.code or "",
         n_factors=int(verdict["n_factors"]), verdict=verdict, candidates=candidates,
-        transcript=transcript.to_dict(), grammar=grammar_on, kept=verdict.get("kept"), report=asdict(report),
+        transcript=transcript.to_dict(), grammar=grammar_on, kept=verdict.get("kept"), report=asdict(pipeline),
     )
     if use_cache:
         result.save(path)

@@ -4,54 +4,31 @@ Baselines (``baseline``): ``lare`` (latent factors -> decoder -> relabelled repl
 ``rrd-state`` (the same decoder on the raw state and action: RRD), ``episodic`` (the
 learner sees only the episodic reward), ``dense`` (the env's own per-step reward: a
 reference, not a competitor). Every run is evaluated by the task's episodic return.
+
+A run writes the run kit's directory (``llmrl_core.runs.RunDir``): ``config.yaml``,
+``metrics.jsonl`` (one line per training episode), ``eval.jsonl`` (one per evaluation, with the
+linear decoder's weights), ``curves.png`` and ``summary.md``. Runs do not resume: a checkpoint
+would need the episode in progress (the episodic wrapper's running return, its factors) and the
+decoder's optimiser besides what Stable-Baselines3 saves.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import time
-from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
 
+from llmrl_core.events import Reporter, or_silent
+from llmrl_core.runs import RunDir, prepare_run
+from llmrl_rewardgen.lare.config import LaReTrainConfig
 from llmrl_rewardgen.lare.evaluator import LatentFunction, StateActionFactors
 
 log = logging.getLogger(__name__)
-
-Baseline = Literal["lare", "rrd-state", "episodic", "dense"]
-
-
-class TrainConfig(BaseModel):
-    """One training run. Defaults follow LaRe's MuJoCo setup, except the step budget (a CPU's)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    env: str = Field("HalfCheetah-v5", description="Gymnasium MuJoCo id; trained on its llmrl/Episodic<id> version.")
-    algo: Literal["td3", "sac"] = Field("td3", description="Stable-Baselines3 algorithm.")
-    steps: int = Field(100_000, ge=1, description="Environment steps.")
-    baseline: Baseline = Field("lare", description="lare | rrd-state | episodic | dense.")
-    decoder: Literal["rd", "rrd", "rrd-unbiased"] = Field("rrd-unbiased", description="Return-decomposition loss.")
-    head: Literal["linear", "mlp"] = Field("mlp", description="Decoder head (mlp: 3 x 256, the public code's).")
-    decoder_lr: float = Field(3e-4, gt=0)
-    decoder_batch_episodes: int = Field(16, ge=1, description="Episodes per decoder update.")
-    decoder_every: int = Field(1, ge=1, description="One decoder update every this many policy updates.")
-    rrd_k: int = Field(64, ge=2, description="Steps sampled per episode by RRD.")
-    seed: int = 0
-    learning_starts: int = Field(10_000, ge=0, description="Random-action steps before learning (paper: 10k).")
-    batch_size: int = Field(256, ge=1)
-    gamma: float = Field(0.99, gt=0, le=1)
-    tau: float = Field(0.005, gt=0, le=1)
-    learning_rate: float = Field(3e-4, gt=0)
-    net_arch: list[int] = Field(default_factory=lambda: [256, 256])
-    eval_every: int = Field(5000, ge=1, description="Evaluate the deterministic policy every this many steps.")
-    eval_episodes: int = Field(5, ge=1)
-    torch_threads: int = Field(1, ge=1, description="torch threads (1 is fastest on a small shared CPU).")
-
 
 @dataclass
 class TrainResult:
@@ -107,14 +84,53 @@ def evaluate_policy(model, env, episodes: int, seed: int) -> float:
     return total / episodes
 
 
-def train(
-    cfg: TrainConfig,
-    latent: LatentFunction | None = None,
-    *,
-    run_dir: Path | None = None,
-    on_progress: Callable[[int, dict[str, Any]], None] | None = None,
-) -> TrainResult:
-    """Train one agent; ``latent`` is required for ``baseline='lare'``."""
+def resolve_latent(cfg: LaReTrainConfig, stack: ExitStack, report: Reporter | None = None) -> LatentFunction:
+    """The latent function ``cfg.latent`` names (an LLM-written one in a sandbox that ``stack`` closes)."""
+    from llmrl_core import ConfigError, get_sandbox
+
+    emit = or_silent(report)
+    if cfg.latent == "example":
+        from llmrl_rewardgen.lare.examples import worked_example
+
+        emit("status", message=f"latent function: the HAND-WRITTEN worked example for {cfg.env}")
+        return worked_example(cfg.env)
+    from llmrl_rewardgen.lare.generate import GeneratedLatentFunction, find_cached
+
+    model = cfg.model or "default"
+    path = find_cached(cfg.env, cfg.provider, model, cfg.seed) if cfg.latent == "cache" else Path(cfg.latent)
+    if path is None or not path.is_file():
+        where = "cached" if path is None else f"at {path}"
+        raise ConfigError(
+            f"no generated latent function {where}. Run `llmrl lare generate --env {cfg.env} --provider {cfg.provider}"
+            f"{' --model ' + cfg.model if cfg.model else ''} --seed {cfg.seed}` first, or use --latent example "
+            "(hand-written) or --baseline rrd-state."
+        )
+    box = stack.enter_context(get_sandbox(cfg.sandbox))
+    emit("status", message=f"latent function: {path} (evaluated in the {cfg.sandbox!r} sandbox)")
+    return GeneratedLatentFunction.read(path).load(box)
+
+
+def train(cfg: LaReTrainConfig, latent: LatentFunction | None = None, *, report: Reporter | None = None) -> TrainResult:
+    """Train one agent and write its run directory (``cfg.output``).
+
+    ``latent``: the latent function of ``baseline='lare'``; None loads the one ``cfg.latent`` names.
+    ``report`` gets ``progress`` (environment steps), ``eval`` and ``status`` events (``llmrl_core.events``).
+    """
+    if "{time}" in cfg.output:  # the default: a new directory per run
+        cfg = cfg.model_copy(update={"output": cfg.output.replace("{time}", time.strftime("%Y%m%d-%H%M%S"))})
+    run = RunDir(cfg.output)
+    cfg, _ = prepare_run(cfg, run, resume=False)
+    emit = or_silent(report)
+    with ExitStack() as stack:
+        if cfg.baseline == "lare" and latent is None:
+            latent = resolve_latent(cfg, stack, emit)
+        run.write_config(cfg)
+        result = _train(cfg, latent, run, emit)
+    write_run_files(run, result)
+    return result
+
+
+def _train(cfg: LaReTrainConfig, latent: LatentFunction | None, run: RunDir, emit: Reporter) -> TrainResult:
     import torch
     from stable_baselines3 import SAC, TD3
     from stable_baselines3.common.callbacks import BaseCallback
@@ -165,24 +181,35 @@ def train(
     else:
         model = SAC("MlpPolicy", env, **common)
 
-    result = TrainResult(config=cfg.model_dump())
+    result = TrainResult(config=cfg.model_dump(mode="json"))
     start = time.monotonic()
+    job = f"{cfg.env} {cfg.baseline} seed {cfg.seed}"
 
     class Progress(BaseCallback):
         def _on_step(self) -> bool:
+            step = self.num_timesteps
             for info in self.locals.get("infos", []):
                 if "episode" in info:
-                    result.train_episode_returns.append(float(info.get("episode_return", info["episode"]["r"])))
-            step = self.num_timesteps
+                    ret = float(info.get("episode_return", info["episode"]["r"]))
+                    result.train_episode_returns.append(ret)
+                    run.log_metrics({"step": step, "episode": len(result.train_episode_returns), "episode_return": ret,
+                                     "seconds": round(time.monotonic() - start, 2)})
             if step % cfg.eval_every == 0 or step == cfg.steps:
                 ret = evaluate_policy(self.model, eval_env, cfg.eval_episodes, seed=10_000 + cfg.seed)
                 result.eval_steps.append(step)
                 result.eval_returns.append(ret)
-                log.info("%s %s seed %d: step %d, eval return %.1f", cfg.env, cfg.baseline, cfg.seed, step, ret)
-            if on_progress is not None:
-                on_progress(step, {"eval": result.eval_returns[-1] if result.eval_returns else None})
+                record: dict[str, Any] = {"step": step, "eval_return": ret, "episodes": cfg.eval_episodes,
+                                          "seconds": round(time.monotonic() - start, 2),
+                                          "latent_seconds": round(stats["seconds"], 3), "latent_calls": int(stats["calls"])}
+                if decoder is not None and cfg.head == "linear":
+                    record["decoder_weights"] = [float(w) for w in decoder.linear_weights()[0]]
+                run.log_eval(record)
+                emit("eval", stage=f"step {step}", results=record)
+            note = f"eval {result.eval_returns[-1]:.1f}" if result.eval_returns else ""
+            emit("progress", done=step, total=cfg.steps, job=job, note=note)
             return True
 
+    emit("status", message=f"training {job}")
     try:
         model.learn(total_timesteps=cfg.steps, callback=Progress())
     finally:
@@ -192,16 +219,28 @@ def train(
     result.latent_seconds, result.latent_calls = stats["seconds"], int(stats["calls"])
     if decoder is not None and cfg.head == "linear":
         result.decoder_weights = [float(w) for w in decoder.linear_weights()[0]]
-    if run_dir is not None:
-        save_run(result, Path(run_dir))
     return result
 
 
-def save_run(result: TrainResult, run_dir: Path) -> None:
-    """metrics.json and curve.png in ``run_dir``."""
-    run_dir.mkdir(parents=True, exist_ok=True)
-    (run_dir / "metrics.json").write_text(json.dumps(result.to_dict(), indent=1))
-    plot_curves({result.config["baseline"]: [result]}, run_dir / "curve.png", title=result.config["env"])
+def write_run_files(run: RunDir, result: TrainResult) -> None:
+    """``curves.png`` and ``summary.md`` of a finished run (config, metrics and evals are written as it runs)."""
+    cfg = result.config
+    plot_curves({cfg["baseline"]: [result]}, run.curves, title=f"llmrl/Episodic{cfg['env']}")
+    latent = f", latent {cfg['latent']}" if cfg["baseline"] == "lare" else ""
+    heads = f", {cfg['head']} head, {cfg['decoder']} loss" if cfg["baseline"] in ("lare", "rrd-state") else ""
+    lines = [
+        f"# LaRe training: {cfg['baseline']} on llmrl/Episodic{cfg['env']}", "",
+        f"{cfg['algo'].upper()}, {cfg['steps']} steps ({cfg['learning_starts']} random), seed {cfg['seed']}{latent}{heads}.",
+        "", f"- final evaluation return: {result.final_return:.2f} (dense return, {cfg['eval_episodes']} episodes)",
+        f"- wall time: {result.seconds:.0f} s ({cfg['steps'] / max(result.seconds, 1e-9):.1f} steps/s); latent "
+        f"function: {result.latent_calls} calls, {result.latent_seconds:.2f} s",
+        f"- training episodes: {len(result.train_episode_returns)}",
+    ]
+    if result.decoder_weights is not None:
+        lines.append("- linear decoder weights (raw factor units): " + ", ".join(f"{w:.3f}" for w in result.decoder_weights))
+    lines += ["", "| step | evaluation return |", "|---:|---:|"]
+    lines += [f"| {s} | {r:.2f} |" for s, r in zip(result.eval_steps, result.eval_returns, strict=True)]
+    run.write_summary("\n".join(lines) + "\n")
 
 
 def plot_curves(runs: dict[str, list[TrainResult]], path: Path, title: str = "") -> Path:

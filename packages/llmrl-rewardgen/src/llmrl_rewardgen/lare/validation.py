@@ -11,28 +11,9 @@ import io
 from dataclasses import dataclass
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
 
 from llmrl_rewardgen.codegen import SandboxProgram, harness
-
-
-class ValidationConfig(BaseModel):
-    """Limits a latent function must respect on the validation batch."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    batch_size: int = Field(256, ge=4, description="States/actions in the validation batch.")
-    max_seconds_per_batch: float = Field(
-        1.0, gt=0, description="Slowest accepted evaluation of the whole validation batch (seconds)."
-    )
-    min_factor_std: float = Field(1e-8, ge=0, description="A factor whose std over the batch is below this is constant.")
-    max_factors: int = Field(32, ge=1, description="Most factors accepted.")
-    drop_bad_factors: bool = Field(
-        True, description=(
-            "Drop factors that are constant or non-finite on the validation batch and keep the rest (the function "
-            "is rejected only when no factor is left); False rejects the whole function for one bad factor."
-        ),
-    )
+from llmrl_rewardgen.lare.config import ValidationConfig
 
 
 @dataclass(frozen=True)
