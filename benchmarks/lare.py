@@ -1,19 +1,28 @@
-"""LaRe on episodic-reward MuJoCo: learning curves (LaRe vs RRD on raw state vs episodic-only) and the cost of
-proxy-reward evaluation per environment step, all measured in one run.
+"""LaRe on episodic-reward MuJoCo, in two parts measured in one run.
 
-    uv run --all-packages python benchmarks/lare.py --quick          # < 1 min: Reacher, 1 seed, a few hundred steps
-    uv run --all-packages python benchmarks/lare.py --envs Reacher-v5 HalfCheetah-v5 --seeds 0 1 2 --steps 100000 --jobs 2
+1. ``pipeline``: LaRe's generation (K candidates -> summary -> sandbox validation on real states -> repair) with
+   an LLM (default: the embedded SmolLM2-135M) on each task, free and grammar-constrained, side by side: how
+   many candidates parsed and validated, how many repairs the summarised answer needed, the factors kept.
+2. ``train``: five arms at one step budget, the decoder arms with equal heads (``--heads linear mlp``):
+   ``lare-llm`` (LaRe with the factors the LLM wrote in part 1, grammar-constrained), ``lare-expert`` (LaRe with
+   the hand-written factors of ``lare.examples``: the dense reward's own terms, an ORACLE), ``rrd-state`` (the
+   same decoder on the raw state and action), ``episodic`` (the episodic reward only) and ``dense`` (the
+   environment's dense reward: the ceiling). Plus the cost of proxy-reward evaluation per environment step.
+
+    uv run --all-packages python benchmarks/lare.py --quick          # every path runs: Reacher, 1 seed, 300 steps
+    uv run --all-packages python benchmarks/lare.py --envs Reacher-v5 HalfCheetah-v5 --seeds 0 1 2 3 4 --steps 100000 --jobs 2
 
 Training runs on the episodic-reward environments of llmrl-env-mujoco (``llmrl/EpisodicReacher-v5``, ...); every
-run is evaluated by the task's dense return. ``--jobs`` runs the (env, method, seed) runs in parallel, in processes
-here (``--executor local``) or as tasks on a Ray cluster (``--executor ray``, joins ``$RAY_ADDRESS``; ``auto``, the
-default, takes Ray when ``RAY_ADDRESS`` is set). LaRe's latent functions here are the HAND-WRITTEN worked examples (no API key needed), evaluated through the real
-``local`` sandbox exactly like LLM-written ones. The last line printed is one JSON object of headline figures.
+run is evaluated by the task's dense return, one torch thread per run; ``--jobs`` runs them in parallel, in
+processes here (``--executor local``) or as tasks on a Ray cluster (``--executor ray``, joins ``$RAY_ADDRESS``;
+``auto``, the default, takes Ray when ``RAY_ADDRESS`` is set). Every latent function, LLM-written or hand-written,
+is evaluated in the real ``local`` sandbox. The last line printed is one JSON object of headline figures.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import os
@@ -25,11 +34,51 @@ import numpy as np
 
 from llmrl_core.parallel import EXECUTOR_DESCRIPTION, EXECUTORS
 
-METHODS = {  # label -> (baseline, decoder head)
-    "lare": ("lare", "linear"),
-    "rrd-state": ("rrd-state", "mlp"),
-    "episodic": ("episodic", "mlp"),
-}
+DECODER_ARMS = {"lare-llm": "lare", "lare-expert": "lare", "rrd-state": "rrd-state"}  # arm -> baseline
+PLAIN_ARMS = {"episodic": "episodic", "dense": "dense"}
+TASK_ENVS = ["Reacher-v5", "HalfCheetah-v5", "Walker2d-v5", "HumanoidStandup-v5"]
+
+
+def arm_labels(heads: list[str]) -> list[str]:
+    return [f"{arm}/{head}" for arm in DECODER_ARMS for head in heads] + list(PLAIN_ARMS)
+
+
+def pipeline(envs: list[str], modes: list[str], cfg_kwargs: dict, out: Path, provider: str, model: str | None) -> dict:
+    """LaRe's generation on each task, free and with the grammar: the stage counts, and the accepted functions saved."""
+    from llmrl_core import get_provider, get_sandbox
+    from llmrl_rewardgen.codegen import CodegenError
+    from llmrl_rewardgen.lare.generate import GenerateConfig, generate_latent_function
+
+    rows: dict = {}
+    with get_provider(provider, **({"model": model} if model else {})) as llm, get_sandbox("local") as sandbox:
+        for env_id in envs:
+            for mode in modes:
+                cfg = GenerateConfig(grammar="on" if mode == "grammar" else "off", **cfg_kwargs)
+                start = time.monotonic()
+                try:
+                    result = generate_latent_function(env_id, llm, sandbox, provider_name=provider,
+                                                      model_name=model or "default", config=cfg, cache_root=out / "latent",
+                                                      use_cache=False)
+                    report, saved = result.report, result.save(out / "latent" / f"{env_id}-{mode}.json")
+                    code = result.code
+                except CodegenError as exc:
+                    report, saved, code = dataclasses.asdict(exc.report), None, None
+                counts = _counts(report)
+                errors = [c["error"] for c in report["candidates"] + report["rounds"] if c["error"]]
+                rows[f"{env_id}/{mode}"] = {**counts, "seconds": round(time.monotonic() - start, 1),
+                                            "function": str(saved) if saved else None, "dropped": report["dropped"],
+                                            "first_errors": [e.splitlines()[0][:160] for e in errors[:3]]}
+                print(f"[pipeline] {env_id} {mode}: {json.dumps(rows[f'{env_id}/{mode}'])} (load {loadavg()})",
+                      flush=True)
+                if code:
+                    print(code, flush=True)
+    return rows
+
+
+def _counts(report: dict) -> dict:
+    from llmrl_rewardgen.lare.generate import PipelineReport
+
+    return PipelineReport(**report).counts()
 
 
 def time_env_step(env_id: str, n: int) -> tuple[float, np.ndarray, np.ndarray]:
@@ -106,12 +155,13 @@ def random_return(env_id: str, episodes: int) -> float:
 
 
 def run_one(job: dict) -> dict:
-    """One training run, in a worker process (with its own sandbox for LaRe's latent function)."""
+    """One training run, in a worker process (with its own sandbox for LaRe's latent function), one torch thread."""
     import torch
 
     from llmrl_core import get_sandbox
     from llmrl_rewardgen.lare.evaluator import SandboxedLatentFunction
     from llmrl_rewardgen.lare.examples import EXAMPLES, worked_example_source
+    from llmrl_rewardgen.lare.generate import GeneratedLatentFunction
     from llmrl_rewardgen.lare.train import TrainConfig, train
 
     torch.set_num_threads(1)
@@ -120,7 +170,10 @@ def run_one(job: dict) -> dict:
     if cfg.baseline != "lare":
         return train(cfg, None, run_dir=Path(job["run_dir"])).to_dict()
     with get_sandbox("local") as sandbox:
-        latent = SandboxedLatentFunction(worked_example_source(cfg.env), sandbox, EXAMPLES[cfg.env][1])
+        if job["latent"] == "expert":
+            latent = SandboxedLatentFunction(worked_example_source(cfg.env), sandbox, EXAMPLES[cfg.env][1])
+        else:
+            latent = GeneratedLatentFunction.read(Path(job["latent"])).load(sandbox)
         return train(cfg, latent, run_dir=Path(job["run_dir"])).to_dict()
 
 
@@ -134,9 +187,20 @@ def loadavg() -> str:
 
 def main(argv: list[str] | None = None) -> dict:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--quick", action="store_true", help="< 1 min of training: Reacher, 1 seed, 300 steps")
-    p.add_argument("--envs", nargs="+", default=["Reacher-v5", "HalfCheetah-v5"])
-    p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    p.add_argument("--quick", action="store_true",
+                   help="every path runs: pipeline on Reacher (2 candidates, no repair), training 1 seed x 300 steps")
+    p.add_argument("--part", choices=["all", "pipeline", "train"], default="all")
+    p.add_argument("--envs", nargs="+", default=["Reacher-v5", "HalfCheetah-v5"], help="training envs")
+    p.add_argument("--pipeline-envs", nargs="+", default=TASK_ENVS, help="envs of the generation report")
+    p.add_argument("--modes", nargs="+", default=["free", "grammar"], choices=["free", "grammar"])
+    p.add_argument("--provider", default="transformers", help="LLM provider of the pipeline (default: embedded model)")
+    p.add_argument("--model", default=None)
+    p.add_argument("--candidates", type=int, default=5, help="K")
+    p.add_argument("--max-tokens", type=int, default=768, help="token budget of each reply")
+    p.add_argument("--repair-budget", type=int, default=2)
+    p.add_argument("--heads", nargs="+", default=["linear", "mlp"], choices=["linear", "mlp"])
+    p.add_argument("--arms", nargs="+", default=None, help="train only these arms (labels as printed)")
+    p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3, 4])
     p.add_argument("--steps", type=int, default=100_000, help="steps per run")
     p.add_argument("--learning-starts", type=int, default=10_000)
     p.add_argument("--eval-every", type=int, default=5000)
@@ -147,8 +211,8 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--out", type=Path, default=Path("runs/benchmarks/lare"))
     args = p.parse_args(argv)
     if args.quick:
-        args.envs, args.seeds, args.steps, args.learning_starts = ["Reacher-v5"], [0], 300, 150
-        args.eval_every, args.eval_episodes = 300, 2
+        args.envs, args.pipeline_envs, args.seeds, args.steps, args.learning_starts = ["Reacher-v5"], ["Reacher-v5"], [0], 300, 150
+        args.eval_every, args.eval_episodes, args.candidates, args.repair_budget, args.max_tokens = 300, 2, 2, 0, 256
     logging.basicConfig(level=logging.WARNING)
 
     import torch
@@ -159,23 +223,40 @@ def main(argv: list[str] | None = None) -> dict:
 
     torch.set_num_threads(1)
     headline: dict = {"machine_cpus": os.cpu_count(), "loadavg_start": loadavg(), "algo": args.algo,
-                      "steps": args.steps, "learning_starts": args.learning_starts, "seeds": len(args.seeds),
-                      "jobs": args.jobs}
+                      "steps": args.steps, "learning_starts": args.learning_starts, "seeds": args.seeds,
+                      "jobs": args.jobs, "heads": args.heads}
+    if args.part in ("all", "pipeline"):
+        cfg = {"n_candidates": args.candidates, "max_tokens": args.max_tokens, "repair_budget": args.repair_budget}
+        headline["pipeline"] = pipeline(args.pipeline_envs, args.modes, cfg, args.out, args.provider, args.model)
+        headline["pipeline_settings"] = {**cfg, "provider": args.provider, "model": args.model or "default"}
+    if args.part == "pipeline":
+        headline["loadavg_end"] = loadavg()
+        print(json.dumps(headline))
+        return headline
+
     cost_env = "HalfCheetah-v5"
     with get_sandbox("local") as sandbox:
         cost = eval_cost(cost_env, sandbox, steps=1000, per_step_calls=10 if args.quick else 100)
     print(f"[cost] {cost_env}: " + ", ".join(f"{k}={v:.3g}" for k, v in cost.items()), flush=True)
     headline["eval_cost"] = {k: round(v, 4) for k, v in cost.items()}
 
+    labels = [a for a in arm_labels(args.heads) if args.arms is None or a in args.arms]
     jobs = []
     for env_id in args.envs:
+        llm_function = args.out / "latent" / f"{env_id}-grammar.json"
         for seed in args.seeds:
-            for label, (baseline, head) in METHODS.items():
-                cfg = TrainConfig(env=env_id, algo=args.algo, steps=args.steps, baseline=baseline, head=head,
-                                  seed=seed, learning_starts=args.learning_starts, eval_every=args.eval_every,
+            for label in labels:
+                arm, _, head = label.partition("/")
+                if arm == "lare-llm" and not llm_function.is_file():
+                    print(f"[skip] {env_id} {label}: no LLM-written function at {llm_function} (run --part pipeline)")
+                    continue
+                cfg = TrainConfig(env=env_id, algo=args.algo, steps=args.steps,
+                                  baseline={**DECODER_ARMS, **PLAIN_ARMS}[arm], head=head or "mlp", seed=seed,
+                                  learning_starts=args.learning_starts, eval_every=args.eval_every,
                                   eval_episodes=args.eval_episodes)
                 jobs.append({"env": env_id, "label": label, "config": cfg.model_dump(),
-                             "run_dir": str((args.out / f"{env_id}-{label}-seed{seed}").resolve())})
+                             "latent": str(llm_function) if arm == "lare-llm" else "expert",
+                             "run_dir": str((args.out / f"{env_id}-{label.replace('/', '-')}-seed{seed}").resolve())})
 
     def report(i: int, out: dict) -> None:
         res = TrainResult(**out)
@@ -190,10 +271,10 @@ def main(argv: list[str] | None = None) -> dict:
     headline["wall_s"] = round(time.monotonic() - start, 1)
     headline["loadavg_end"] = loadavg()
     for env_id in args.envs:
-        runs: dict[str, list[TrainResult]] = {m: [] for m in METHODS}
+        runs: dict[str, list[TrainResult]] = {}
         for i, job in enumerate(jobs):
             if job["env"] == env_id:
-                runs[job["label"]].append(results[i])
+                runs.setdefault(job["label"], []).append(results[i])
         curves = plot_curves(runs, args.out / f"{env_id}-curves.png",
                              title=f"llmrl/Episodic{env_id}, {args.algo}, {len(args.seeds)} seeds")
         ref = random_return(env_id, 10)

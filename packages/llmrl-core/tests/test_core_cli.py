@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 
+from llmrl_core import DoctorCheck, SandboxSpec, hookimpl
+
 LLMRL = [sys.executable, "-m", "llmrl_core.cli"]
 
 
@@ -110,3 +112,28 @@ def test_usage_errors_are_not_wrapped_when_stderr_is_a_pipe():
                          env={**os.environ, "COLUMNS": "40"}, timeout=120)
     assert out.returncode == 2
     assert f"No such option: --{bad}" in out.stderr
+
+
+def machine_checks():
+    return [DoctorCheck("widget driver", False, "no widget here", "install the widget driver")]
+
+
+def broken_checks():
+    raise RuntimeError("probe crashed")
+
+
+class DeclaresDoctorChecks:
+    @hookimpl
+    def llmrl_sandboxes(self):
+        yield SandboxSpec(name="widget", factory="x:y", doctor=f"{__name__}:machine_checks")
+        yield SandboxSpec(name="fragile", factory="x:y", doctor=f"{__name__}:broken_checks")
+
+
+def test_doctor_shows_each_components_own_checks_and_survives_a_broken_one(fresh_plugin_manager):
+    from llmrl_core.cli.doctor import check_components
+
+    fresh_plugin_manager.register(DeclaresDoctorChecks(), distribution="llmrl-widgets")
+    checks = {c.name: c for c in check_components()}
+    assert (checks["widget driver"].ok, checks["widget driver"].fix) == (False, "install the widget driver")
+    broken = checks["sandbox fragile"]
+    assert not broken.ok and "probe crashed" in broken.detail and "llmrl-widgets" in broken.fix

@@ -86,6 +86,12 @@ def test_l2r_cli_with_a_scripted_test_double_endpoint_repairs_then_runs(tmp_path
         assert must in text, must
     reached = float(text.split("base_yaw_fraction")[1].split()[1].strip("│ "))
     assert reached == pytest.approx(0.75, abs=0.1)
+    # The run directory (the run kit's layout): config, a metrics line per segment, the turns in summary.md.
+    (run_dir,) = (tmp_path / "runs" / "l2r").iterdir()
+    assert json.loads((run_dir / "metrics.jsonl").read_text())["base_yaw_fraction"] == pytest.approx(reached, abs=1e-3)
+    summary = (run_dir / "summary.md").read_text()
+    assert "set_joint_fraction_reward(joint='base_yaw', fraction=0.75)" in summary and "joint base_yaw should be" in summary
+    assert "provider: openai" in (run_dir / "config.yaml").read_text()
     # the descriptor got the template, the coder the API; the repair request carried the validation error
     msgs = [r["messages"] for r in endpoint.requests]
     assert len(msgs) == 3 and "{CHOICE:" in msgs[0][0]["content"] and "def set_joint_fraction_reward(" in msgs[1][0]["content"]
@@ -104,6 +110,7 @@ def test_l2r_cli_fails_clearly_without_starting_the_controller(tmp_path):
     assert "could not satisfy" in out.stderr and "no controller was started" in out.stderr
     assert "calls.0.set_joint_fraction_reward.joint" in out.stderr  # the last error, naming the field
     assert "Traceback" not in out.stderr and "metrics reached" not in out.stdout
+    assert not list((tmp_path / "runs").rglob("metrics.jsonl"))
 
 
 def test_l2r_command_imports_light_and_the_extra_pulls_rewardgen():

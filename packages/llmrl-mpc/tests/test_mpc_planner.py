@@ -54,7 +54,7 @@ def test_planner_beats_random_controls(model, method: str) -> None:
     assert planned < 0.9 * zero_cost  # measured: ~30 vs 36.4 for doing nothing
 
 
-@pytest.mark.parametrize("method", ["predictive_sampling", "cem", "mppi"])
+@pytest.mark.parametrize("method", ["predictive_sampling", "cem", "mppi", "ilqg"])
 def test_controller_reaches_target(model, method: str) -> None:
     data = mujoco.MjData(model)
     cfg = PlannerConfig(method=method, samples=48, horizon=0.5, noise=0.3, nthread=2, seed=1)

@@ -21,11 +21,31 @@ def synthetic(seed=0, episodes=256, horizon=50):
     return factors, rewards, rewards.sum(1)
 
 
+def test_linear_rd_fit_with_the_defaults_recovers_a_linear_reward_exactly():
+    """A linear head under RD is least squares on the episode sums: fit() solves it, no tuning needed."""
+    factors, rewards, returns = synthetic()
+    dec = RewardDecoder(4, "linear")  # every default: lr, steps, batch
+    losses = dec.fit(factors, returns, method="rd")
+    assert len(losses) == 1 and losses[0] < 1e-8  # one closed-form solve, at the optimum
+    pred = dec.predict(factors)
+    assert np.corrcoef(pred.ravel(), rewards.ravel())[0, 1] > 0.99
+    w, b = dec.linear_weights()
+    np.testing.assert_allclose(w, W_TRUE, atol=1e-3)
+    assert abs(b - 0.5) < 1e-3
+    # Adam steps (exact=False) with the same defaults stop short of it: what the closed form fixes
+    adam = RewardDecoder(4, "linear")
+    adam.fit(factors, returns, method="rd", exact=False)
+    assert np.corrcoef(adam.predict(factors).ravel(), rewards.ravel())[0, 1] < 0.99
+    with pytest.raises(ValueError, match="exact fit needs head='linear' and method='rd'"):
+        RewardDecoder(4, "mlp").fit(factors[:4], returns[:4], method="rd", exact=True)
+
+
 @pytest.mark.parametrize("method", ["rd", "rrd-unbiased"])
 def test_linear_head_recovers_weights(method):
     factors, rewards, returns = synthetic()
     dec = RewardDecoder(4, "linear", method=method, lr=1e-2, rrd_k=16, seed=0)
-    losses = dec.fit(factors, returns, steps=400 if method == "rd" else 1200, batch_episodes=64)  # RRD is noisier
+    losses = dec.fit(factors, returns, steps=400 if method == "rd" else 1200, batch_episodes=64,
+                     exact=False)  # Adam steps, as in online training; RRD is noisier
     assert np.mean(losses[-20:]) < 0.1 * np.mean(losses[:20])  # the unbiased RRD loss is a noisy estimate
     w, b = dec.linear_weights()
     # each weight times its factor's std: the reward it contributes per std (true: 1, -1.5, 0.4, 0; reward std 1.85)

@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from llmrl_core import Generation, LLMProvider, SamplingParams
+from llmrl_core import Generation, GrammarUnsupportedError, LLMProvider, SamplingParams
 from llmrl_rewardgen.codegen import CodegenError
 from llmrl_rewardgen.lare.examples import worked_example_source
-from llmrl_rewardgen.lare.generate import GenerateConfig, cache_path, generate_latent_function
+from llmrl_rewardgen.lare.generate import GenerateConfig, PipelineReport, cache_path, generate_latent_function
 
 
 class ScriptedTestDoubleProvider(LLMProvider):
@@ -79,3 +79,35 @@ def test_no_survivor_names_every_round_and_the_fallbacks(local_sandbox, tmp_path
     assert "round 1: the reply contains no JSON object" in msg and "round 2: factor 0 has shape (256,)" in msg
     assert "--latent example" in msg and "--baseline rrd-state" in msg
     assert not cache_path("Reacher-v5", "double", "m", 0, tmp_path).exists()
+
+
+def test_stage_counts_of_candidates_summary_and_repairs(local_sandbox, tmp_path):
+    """The report counts what each stage came to: candidates parsed/validated, repairs, factors kept."""
+    dropping = GOOD.replace("return [closeness, near, settle, effort]",
+                            "return [closeness, near, settle, effort, np.ones_like(closeness)]")
+    llm = ScriptedTestDoubleProvider([
+        [f"```python\n{GOOD}```", answer(BAD_SHAPE), "prose only", "```python\ndef evaluation_func(o, a):\n  return [\n```"],
+        [answer("def evaluation_func(observation, action) return 1")],  # the summary does not parse
+        [answer(dropping)],  # the repair validates, with one constant factor dropped
+    ])
+    result = generate_latent_function("Reacher-v5", llm, local_sandbox, provider_name="double", model_name="m",
+                                      config=GenerateConfig(n_candidates=4, repair_budget=2), cache_root=tmp_path)
+    counts = PipelineReport(**result.report).counts()
+    assert counts == {"candidates": 4, "candidates_parsed": 2, "candidates_validated": 1, "summary_parsed_first": False,
+                      "summary_validated_first": False, "repairs": 1, "accepted": True, "factors_kept": 4,
+                      "factors_returned": 5}
+    assert result.kept == [0, 1, 2, 3] and "constant" in result.report["dropped"]["4"]
+    assert all(p.grammar is None for _, p in llm.calls)  # this provider cannot constrain: auto means off
+
+
+def test_the_grammar_goes_with_every_sample_or_is_refused(local_sandbox, tmp_path):
+    llm = ScriptedTestDoubleProvider([[f"```python\n{GOOD}```"], [f"```python\n{GOOD}```"]])
+    with pytest.raises(GrammarUnsupportedError, match="cannot constrain its decoding"):
+        generate_latent_function("Reacher-v5", llm, local_sandbox, provider_name="double", model_name="m",
+                                 config=GenerateConfig(n_candidates=1, grammar="on"), cache_root=tmp_path)
+    assert llm.calls == []  # refused before any request
+    llm.supports_grammar = True
+    result = generate_latent_function("Reacher-v5", llm, local_sandbox, provider_name="double", model_name="m",
+                                      config=GenerateConfig(n_candidates=1), cache_root=tmp_path)
+    assert result.grammar and all(p.grammar and "def evaluation_func" in p.grammar for _, p in llm.calls)
+    assert cache_path("Reacher-v5", "double", "m", 0, tmp_path, grammar=True).is_file()

@@ -61,8 +61,26 @@ BAD = {
 @pytest.mark.parametrize("case", sorted(BAD))
 def test_validation_rejects(local_sandbox, batch, case):
     code, expected = BAD[case]
-    verdict, error = validate(local_sandbox, code, batch, max_seconds_per_batch=0.2)
+    verdict, error = validate(local_sandbox, code, batch, max_seconds_per_batch=0.2, drop_bad_factors=False)
     assert error is not None and expected in error, error
+
+
+def test_bad_factors_are_dropped_and_the_rest_kept(local_sandbox, batch):
+    """By default a constant or NaN factor is dropped, not the function; none left is a rejection."""
+    code = ("import numpy as np\ndef evaluation_func(observation, action):\n    return [np.log(observation[:, 1:2]), "
+            "observation[:, 8:9], np.ones((len(observation), 1)), -np.square(action[:, 0:1])]")
+    verdict, error = validate(local_sandbox, code, batch)
+    assert error is None, error
+    assert verdict["kept"] == [1, 3] and verdict["n_factors"] == 2 and verdict["returned"] == 4
+    assert "NaN or infinite" in verdict["dropped"]["0"] and "constant" in verdict["dropped"]["2"]
+    fn = SandboxedLatentFunction(code, local_sandbox, 2, keep=verdict["kept"])
+    got = fn(batch.observations[:5], batch.actions[:5])
+    np.testing.assert_allclose(got, np.stack([batch.observations[:5, 8], -batch.actions[:5, 0] ** 2], 1), rtol=1e-5)
+    none_left = "import numpy as np\ndef evaluation_func(observation, action):\n    return [np.ones((len(action), 1))]"
+    verdict, error = validate(local_sandbox, none_left, batch)
+    assert verdict["stage"] == "factors" and error.startswith("no factor is usable: factor 0 is constant")
+    verdict, error = validate(local_sandbox, "def evaluation_func(observation, action):\n    return [", batch)
+    assert verdict["stage"] == "parse" and error.startswith("the code does not parse: SyntaxError")
 
 
 def test_validation_rejects_a_hang(local_sandbox, batch):

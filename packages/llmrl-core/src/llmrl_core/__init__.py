@@ -17,9 +17,19 @@ from llmrl_core.errors import (
     PluginLoadError,
     UnknownComponentError,
 )
+from llmrl_core.gym_registration import register_env_specs
 from llmrl_core.hookspecs import hookimpl
 from llmrl_core.plugins import Component, PluginManager, get_plugin_manager, set_plugin_manager
-from llmrl_core.provider import ChatMessage, FinishReason, Generation, LLMProvider, Prompt, SamplingParams
+from llmrl_core.provider import (
+    ChatMessage,
+    FinishReason,
+    Generation,
+    GrammarUnsupportedError,
+    LLMProvider,
+    Prompt,
+    SamplingParams,
+    refuse_grammar,
+)
 from llmrl_core.registry import (
     get_backend,
     get_provider,
@@ -30,7 +40,15 @@ from llmrl_core.registry import (
     register_environments,
 )
 from llmrl_core.sandbox import ExecResult, ExecStatus, Sandbox
-from llmrl_core.specs import BackendSpec, CommandSpec, EnvironmentSpec, ProviderSpec, SandboxSpec, TaskSpec
+from llmrl_core.specs import (
+    BackendSpec,
+    CommandSpec,
+    DoctorCheck,
+    EnvironmentSpec,
+    ProviderSpec,
+    SandboxSpec,
+    TaskSpec,
+)
 from llmrl_core.task import Task, TaskExample
 
 try:
@@ -40,9 +58,10 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 
 __all__ = [
     "Backend", "BackendSpec", "ChatMessage", "CommandSpec", "Component", "ComponentUnavailableError",
-    "ConfigError", "DuplicateComponentError", "EnvironmentSpec", "ExecResult", "ExecStatus", "FinishReason",
-    "Generation", "LLMProvider", "LlmrlError", "PluginLoadError", "PluginManager", "Prompt", "ProviderSpec",
-    "SamplingParams", "Sandbox", "SandboxSpec", "Task", "TaskExample", "TaskSpec", "UnknownComponentError",
-    "__version__", "get_backend", "get_plugin_manager", "get_provider", "get_sandbox", "get_task", "hookimpl",
-    "list_components", "load_config", "make_env", "register_environments", "set_plugin_manager",
+    "ConfigError", "DoctorCheck", "DuplicateComponentError", "EnvironmentSpec", "ExecResult", "ExecStatus",
+    "FinishReason", "Generation", "GrammarUnsupportedError", "LLMProvider", "LlmrlError", "PluginLoadError",
+    "PluginManager", "Prompt", "ProviderSpec", "SamplingParams", "Sandbox", "SandboxSpec", "Task", "TaskExample",
+    "TaskSpec", "UnknownComponentError", "__version__", "get_backend", "get_plugin_manager", "get_provider",
+    "get_sandbox", "get_task", "hookimpl", "list_components", "load_config", "make_env", "refuse_grammar",
+    "register_env_specs", "register_environments", "set_plugin_manager",
 ]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Literal, TypedDict
+from typing import ClassVar, Literal, TypedDict
+
+from llmrl_core.errors import ComponentUnavailableError
 
 
 class ChatMessage(TypedDict):
@@ -20,7 +22,14 @@ FinishReason = Literal["stop", "length"]
 
 @dataclass(frozen=True)
 class SamplingParams:
-    """How to sample. ``n`` completions per prompt; ``stop`` strings end a completion."""
+    """How to sample. ``n`` completions per prompt; ``stop`` strings end a completion.
+
+    ``grammar``, when set, constrains decoding: every completion is a prefix of a string the
+    grammar admits (the whole string when it ends with ``finish_reason="stop"``). The text is a
+    Lark grammar in llguidance's dialect (rule ``start``; vLLM's and SGLang's llguidance backends
+    read the same text). Only providers whose ``supports_grammar`` is True accept it; the others
+    raise :class:`GrammarUnsupportedError` rather than sample freely.
+    """
 
     n: int = 1
     temperature: float = 1.0
@@ -28,6 +37,7 @@ class SamplingParams:
     max_tokens: int = 256
     stop: tuple[str, ...] = ()
     seed: int | None = None
+    grammar: str | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.stop, str):
@@ -57,14 +67,23 @@ class Generation:
     metadata: dict = field(default_factory=dict)
 
 
+class GrammarUnsupportedError(ComponentUnavailableError):
+    """``SamplingParams.grammar`` was set for a provider that cannot constrain its decoding."""
+
+
 class LLMProvider(ABC):
     """Anything that turns prompts into completions.
 
     ``generate`` returns ``len(prompts) * params.n`` generations, grouped by
     prompt: the ``n`` samples of prompt 0 first, then those of prompt 1, ...
+
+    ``supports_grammar`` declares grammar-constrained decoding (``SamplingParams.grammar``):
+    a provider that masks the logits itself (transformers) can; a plain OpenAI-compatible
+    endpoint cannot, and must refuse a grammar with :func:`refuse_grammar`.
     """
 
     name: str = "provider"
+    supports_grammar: ClassVar[bool] = False
 
     @abstractmethod
     def generate(self, prompts: list[Prompt], params: SamplingParams | None = None) -> list[Generation]:
@@ -78,3 +97,13 @@ class LLMProvider(ABC):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def refuse_grammar(provider: LLMProvider, params: SamplingParams | None) -> None:
+    """Raise :class:`GrammarUnsupportedError` when ``params`` asks ``provider`` for a grammar it cannot honour."""
+    if params is not None and params.grammar is not None and not provider.supports_grammar:
+        raise GrammarUnsupportedError(
+            f"provider {provider.name!r} cannot constrain decoding to a grammar (SamplingParams.grammar): it "
+            "samples freely. Use a provider that declares supports_grammar (the 'transformers' provider, in "
+            "process), or switch grammar-constrained decoding off."
+        )

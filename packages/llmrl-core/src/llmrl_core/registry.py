@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from llmrl_core.config import validate_config_model
 from llmrl_core.errors import ComponentUnavailableError, UnknownComponentError
+from llmrl_core.gym_registration import register_env_specs
 from llmrl_core.plugins import Component, PluginManager, get_plugin_manager
 from llmrl_core.specs import ComponentKind, EnvironmentSpec
 
@@ -136,18 +137,8 @@ def get_backend(name: str | None = None, *, pm: PluginManager | None = None) -> 
 
 def register_environments(pm: PluginManager | None = None) -> list[EnvironmentSpec]:
     """Register every plugin environment with Gymnasium (idempotent); returns their specs."""
-    import gymnasium
-
     specs = [c.spec for c in _manager(pm).components("environment")]
-    for spec in specs:
-        assert isinstance(spec, EnvironmentSpec)
-        if spec.id not in gymnasium.registry:
-            gymnasium.register(
-                id=spec.id,
-                entry_point=spec.entry_point,
-                max_episode_steps=spec.max_episode_steps,
-                kwargs=dict(spec.kwargs),
-            )
+    register_env_specs(specs)
     return specs
 
 

@@ -27,12 +27,26 @@ def import_object(path: str) -> Any:
 
 
 @dataclass(frozen=True)
+class DoctorCheck:
+    """One line of ``llmrl doctor``: what was checked, whether it works, and the fix when it does not."""
+
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+    required: bool = False
+
+
+@dataclass(frozen=True)
 class _FactorySpec:
     name: str
     factory: str
     description: str = ""
     config: type | None = None
     """A pydantic model class validating the keyword arguments of the factory."""
+    doctor: str | None = None
+    """``"module:attr"`` of a function returning the :class:`DoctorCheck` list that ``llmrl doctor`` shows for
+    this component (what it needs from the machine); imported only when the doctor runs."""
 
     def load(self) -> Any:
         return import_object(self.factory)

@@ -1,4 +1,4 @@
-"""llmrl-mpc: sampling model-predictive control on MuJoCo with MJPC-style costs.
+"""llmrl-mpc: model-predictive control on MuJoCo (sampling planners and iLQG) with MJPC-style costs.
 
 ``import llmrl_mpc`` stays light (numpy + pydantic); the planner and controller,
 which import mujoco, load on first access.
@@ -14,12 +14,15 @@ from llmrl_mpc.splines import Interpolation
 
 _LAZY = {
     "SamplingPlanner": "llmrl_mpc.planner",
+    "ILQGPlanner": "llmrl_mpc.ilqg",
+    "Planner": "llmrl_mpc.planner",
+    "make_planner": "llmrl_mpc.planner",
     "PlanInfo": "llmrl_mpc.planner",
     "Controller": "llmrl_mpc.controller",
     "StateLayout": "llmrl_mpc.trajectory",
     "Trajectory": "llmrl_mpc.trajectory",
 }
 
-__all__ = ["Controller", "Cost", "CostTerm", "Interpolation", "NormType", "PlanInfo", "PlannerConfig",
-           "SamplingPlanner", "StateLayout", "Trajectory", "norm", "risk_transform"]
+__all__ = ["Controller", "Cost", "CostTerm", "ILQGPlanner", "Interpolation", "NormType", "PlanInfo", "Planner",
+           "PlannerConfig", "SamplingPlanner", "StateLayout", "Trajectory", "make_planner", "norm", "risk_transform"]
 __getattr__, __dir__ = lazy_exports(__name__, _LAZY)

@@ -1,4 +1,4 @@
-"""``llmrl mpc ...``: run a reward spec on a robot task with the sampling controller.
+"""``llmrl mpc ...``: run a reward spec on a robot task with the receding-horizon controller (sampling planners or iLQG).
 
 This module is imported every time the CLI starts: heavy imports stay inside the commands.
 """
@@ -11,18 +11,15 @@ from pathlib import Path
 
 import typer
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help="Sampling MPC on MuJoCo robot tasks driven by reward specs.")
+from llmrl_core.cli.runkit import RunContext, run_command
+from llmrl_mpc.config import MPCRunConfig
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="MPC (sampling planners, iLQG) on MuJoCo robot tasks driven by reward specs.")
 
 
 class TaskName(StrEnum):
     quadruped = "quadruped"
     manipulator = "manipulator"
-
-
-class Method(StrEnum):
-    predictive_sampling = "predictive_sampling"
-    cem = "cem"
-    mppi = "mppi"
 
 
 RENDER_HINT = ("offscreen rendering is not available here ({why}). Video needs MUJOCO_GL=egl (a GPU/EGL driver) or "
@@ -65,73 +62,75 @@ def _video_writer(path: Path, task, fps: int):
     return on_step, close
 
 
-@app.command()
-def run(
-    task: TaskName = typer.Option(..., "--task", help="The robot task."),  # noqa: B008 - typer's idiom
-    spec: Path = typer.Option(..., "--spec", help="Reward spec JSON: {\"task\": ..., \"calls\": [...]} ending with execute_plan."),  # noqa: B008 - typer's idiom
-    seconds: float | None = typer.Option(None, "--seconds", min=0.01, help="Run each execute_plan segment for this long instead."),  # noqa: B008 - typer's idiom
-    video: Path | None = typer.Option(None, "--video", help="Write an mp4 (needs MUJOCO_GL=egl or osmesa)."),  # noqa: B008 - typer's idiom
-    method: Method = typer.Option(Method.mppi, help="Sampling planner."),  # noqa: B008 - typer's idiom
-    samples: int = typer.Option(128, min=2, help="Rollouts per planning iteration."),
-    horizon: float = typer.Option(0.5, min=0.01, help="Planning horizon, s."),
-    noise: float = typer.Option(0.3, min=0.0001, help="Sampling std as a fraction of the half control range."),
-    plan_timestep: float | None = typer.Option(0.02, help="Planning-model timestep, s (the plant keeps its own)."),
-    replan_every: int = typer.Option(5, min=1, help="Replan every N physics steps."),
-    threads: int | None = typer.Option(None, min=1, help="Rollout threads (default: CPU count)."),  # noqa: B008 - typer's idiom
-    seed: int = typer.Option(0, help="Planner seed."),
-    json_out: bool = typer.Option(False, "--json", help="Print the result as one JSON object."),
-) -> None:
-    """Run SPEC on TASK with receding-horizon sampling MPC; print the metrics reached per segment."""
-    from llmrl_core.cli.output import console, progress
-    from llmrl_mpc.config import PlannerConfig
-    from llmrl_mpc.runner import run_spec
-    from llmrl_mpc.task import get_task
+PLANNER_FLAGS = {"method": "planner.method", "samples": "planner.samples", "horizon": "planner.horizon",
+                 "noise": "planner.noise", "plan-timestep": "planner.timestep", "threads": "planner.nthread",
+                 "seed": "planner.seed"}
 
-    the_task = get_task(task.value)
-    parsed = the_task.validate_file(spec)  # a RewardSpecError names the bad fields
-    config = PlannerConfig(method=method.value, samples=samples, horizon=horizon, noise=noise, timestep=plan_timestep,
-                           nthread=threads, seed=seed)
-    on_step, close = (None, None)
-    if video is not None:
-        on_step, close = _video_writer(video, the_task, fps=30)
-    try:
-        with progress() as bar:
-            job = bar.add_task(f"mpc {task.value}", total=None, status="")
 
-            def on_progress(done: float, total: float) -> None:
-                bar.update(job, completed=round(done * 100), total=round(total * 100), status=f"{done:.1f}/{total:.1f} s sim")
+def progress_adapter(report, every: float = 0.5):
+    """``run_spec``'s ``on_progress(done_s, total_s)`` as reporter ``progress`` events, every ``every`` simulated s."""
+    last = [-every]
 
-            result = run_spec(the_task, parsed, config, replan_every=replan_every, seconds=seconds, seed=seed,
-                              on_step=on_step, on_progress=on_progress)
-    finally:
-        if close is not None:
-            close()
-    summary = {
-        "task": task.value,
-        "segments": [{"duration": s.duration, "terms": s.terms, "metrics": {k: round(v, 4) for k, v in s.metrics.items()}}
-                     for s in result.segments],
-        "sim_seconds": round(result.sim_seconds, 3), "wall_seconds": round(result.wall_seconds, 3),
-        "realtime_factor": round(result.realtime_factor, 3), "plans": result.plans,
-        "ms_per_plan": round(1000 * result.plan_seconds / max(result.plans, 1), 2), "diverged_rollouts": result.diverged,
-    }
-    if video is not None:
-        summary["video"] = str(video)
-    if json_out:
-        typer.echo(json.dumps(summary))
-        return
+    def on_progress(done: float, total: float) -> None:
+        if done - last[0] >= every or done >= total:
+            last[0] = done
+            report("progress", done=round(done, 2), total=round(total, 2), note=f"{done:.1f}/{total:.1f} s simulated")
+
+    return on_progress
+
+
+def print_segments(console, summary: dict, title: str = "segment {n}: {duration} s, terms {terms}") -> None:
+    """One table per segment: the metrics reached."""
     from rich.table import Table
 
     for i, seg in enumerate(summary["segments"]):
-        table = Table(title=f"segment {i + 1}: {seg['duration']} s, terms {', '.join(seg['terms'])}")
+        table = Table(title=title.format(n=i + 1, duration=seg["duration"], terms=", ".join(seg["terms"])))
         table.add_column("metric")
         table.add_column("reached", justify="right")
         for k, v in seg["metrics"].items():
             table.add_row(k, f"{v:.3f}")
         console.print(table)
+
+
+@run_command(app, "run", MPCRunConfig, aliases=PLANNER_FLAGS)
+def run(
+    cfg: MPCRunConfig,
+    ctx: RunContext,
+    video: Path | None = typer.Option(None, "--video", help="Write an mp4 (needs MUJOCO_GL=egl or osmesa)."),  # noqa: B008 - typer's idiom
+    json_out: bool = typer.Option(False, "--json", help="Print the result as one JSON object."),
+) -> None:
+    """Run SPEC on TASK with receding-horizon MPC (sampling or iLQG); print the metrics reached per segment."""
+    from llmrl_core.cli.output import console
+    from llmrl_core.runs import prepare_run
+    from llmrl_mpc.runner import run_spec, write_run
+    from llmrl_mpc.task import get_task
+
+    the_task = get_task(cfg.task)
+    parsed = the_task.validate_file(cfg.spec)  # a RewardSpecError names the bad fields
+    cfg, _ = prepare_run(cfg, ctx.run, resume=False)
+    on_step, close = (None, None)
+    if video is not None:
+        on_step, close = _video_writer(video, the_task, fps=30)
+    ctx.run.write_config(cfg)
+    try:
+        with ctx.progress() as report:
+            result = run_spec(the_task, parsed, cfg.planner, replan_every=cfg.replan_every, seconds=cfg.seconds,
+                              seed=cfg.planner.seed, on_step=on_step, on_progress=progress_adapter(report))
+    finally:
+        if close is not None:
+            close()
+    write_run(ctx.run, result, header=f"# llmrl mpc run: {cfg.spec} on {cfg.task} ({cfg.planner.method})")
+    summary = {"task": cfg.task, **result.summary(), "run_dir": str(ctx.run.root)}
+    if video is not None:
+        summary["video"] = str(video)
+    if json_out:
+        typer.echo(json.dumps(summary))
+        return
+    print_segments(console, summary)
     console.print(f"{summary['sim_seconds']} s simulated in {summary['wall_seconds']} s "
                   f"(real-time factor {summary['realtime_factor']}), {summary['plans']} plans, "
                   f"{summary['ms_per_plan']} ms per plan, {summary['diverged_rollouts']} diverged rollouts rejected"
-                  + (f"; video: {video}" if video else ""))
+                  + (f"; video: {video}" if video else "") + f"; run directory: {ctx.run.root}", highlight=False)
 
 
 @app.command()

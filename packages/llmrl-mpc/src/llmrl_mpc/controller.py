@@ -7,7 +7,7 @@ import numpy as np
 
 from llmrl_mpc.config import PlannerConfig
 from llmrl_mpc.costs import Cost
-from llmrl_mpc.planner import PlanInfo, SamplingPlanner
+from llmrl_mpc.planner import PlanInfo, make_planner
 
 
 class Controller:
@@ -21,7 +21,7 @@ class Controller:
                  replan_every: int = 1, initial_ctrl: np.ndarray | None = None) -> None:
         if replan_every < 1:
             raise ValueError(f"replan_every must be >= 1, got {replan_every}")
-        self.planner = SamplingPlanner(model, cost, config)
+        self.planner = make_planner(model, cost, config)
         self.planner.reset(initial_ctrl)
         self.model = model
         self.replan_every = replan_every
@@ -44,7 +44,7 @@ class Controller:
             self.plans += 1
             self.plan_seconds += self.last_info.total_s
         self._calls += 1
-        return self.planner.action(float(s[self.planner.layout.time]))
+        return self.planner.action(float(s[self.planner.layout.time]), s)
 
     def close(self) -> None:
         self.planner.close()

@@ -35,12 +35,14 @@ class CostTerm:
         if not np.isfinite(self.weight) or self.weight < 0:
             raise ValueError(f"cost term {self.name!r}: weight must be a finite number >= 0, got {self.weight}")
 
+    def residual_values(self, traj: Trajectory) -> np.ndarray:
+        """The residual per step as (K, T, dim), a scalar residual given a last axis of 1."""
+        r = np.asarray(self.residual(traj), dtype=np.float64)
+        return r[..., None] if r.ndim == traj.state.ndim - 1 else r
+
     def evaluate(self, traj: Trajectory) -> np.ndarray:
         """Weighted norm per step, (K, T)."""
-        r = np.asarray(self.residual(traj), dtype=np.float64)
-        if r.ndim == traj.state.ndim - 1:  # a scalar residual per step
-            r = r[..., None]
-        n = norm(self.norm, r, self.params)  # a fresh array: scaled in place
+        n = norm(self.norm, self.residual_values(traj), self.params)  # a fresh array: scaled in place
         n *= self.weight
         return n
 

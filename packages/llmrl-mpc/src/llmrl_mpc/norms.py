@@ -1,8 +1,9 @@
 """MJPC's norms and risk transform, vectorised over any leading batch dimensions.
 
 Each norm maps a residual ``r`` of shape ``(..., dim)`` to a scalar per leading
-index, exactly as ``mjpc/norm.cc`` defines it (values only: sampling planners
-need no derivatives).
+index, exactly as ``mjpc/norm.cc`` defines it. Sampling planners need only the values;
+iLQG's quadratic cost model also needs each norm's gradient and Hessian in ``r``
+(:func:`norm_derivatives`).
 """
 
 from __future__ import annotations
@@ -96,6 +97,57 @@ def norm(kind: NormType | str, r: np.ndarray, params: Sequence[float] = ()) -> n
             return np.sum(p * np.logaddexp(0.0, r / p), axis=-1)
         return np.sum(np.maximum(r, 0.0), axis=-1)
     raise ValueError(f"unknown norm {kind!r}")  # pragma: no cover - Enum() already rejects
+
+
+def norm_derivatives(kind: NormType | str, r: np.ndarray, params: Sequence[float] = ()) -> tuple[np.ndarray, np.ndarray]:
+    """Gradient (..., dim) and Hessian (..., dim, dim) of :func:`norm` in the residual ``r``.
+
+    Where a norm is not twice differentiable (``power`` with p < 2 at 0, ``l22`` / ``smooth_abs2``
+    at 0 with p = 0, ``rectify`` with p = 0) the residual is kept 1e-9 away from the kink.
+    """
+    kind = NormType(kind)
+    r = np.asarray(r, dtype=np.float64)
+    p = float(params[0]) if len(params) > 0 else 0.0
+    q = float(params[1]) if len(params) > 1 else 0.0
+    dim = r.shape[-1]
+    eye = np.eye(dim)
+    if kind in (NormType.quadratic, NormType.l2, NormType.l22):  # functions of c = r'r: chain rule through c
+        c = np.maximum(np.einsum("...i,...i->...", r, r), 1e-18)
+        if kind is NormType.quadratic:
+            d1, d2 = np.full_like(c, 0.5), np.zeros_like(c)
+        elif kind is NormType.l2:
+            s = np.sqrt(c + p * p)
+            d1, d2 = 0.5 / s, -0.25 / s**3
+        else:
+            s = c ** (q / 2) + p**q
+            d1 = 0.5 * s ** (1 / q - 1) * c ** (q / 2 - 1)
+            d2 = 0.5 * ((1 / q - 1) * s ** (1 / q - 2) * (q / 2) * c ** (q - 2) + s ** (1 / q - 1) * (q / 2 - 1) * c ** (q / 2 - 2))
+        grad = 2 * d1[..., None] * r
+        hess = 2 * d1[..., None, None] * eye + 4 * d2[..., None, None] * r[..., :, None] * r[..., None, :]
+        return grad, hess
+    # Sums of per-element functions: diagonal Hessians.
+    if kind is NormType.cosh:
+        g, h = p * np.sinh(r / p), np.cosh(r / p)
+    elif kind is NormType.power:
+        a = np.maximum(np.abs(r), 1e-9)
+        g, h = p * a ** (p - 1) * np.sign(r), p * (p - 1) * a ** (p - 2)
+    elif kind is NormType.smooth_abs:
+        s = np.sqrt(r * r + p * p)
+        g, h = r / np.maximum(s, 1e-9), p * p / np.maximum(s, 1e-9) ** 3
+    elif kind is NormType.smooth_abs2:
+        a = np.maximum(np.abs(r), 1e-9)
+        s = a**q + p**q
+        g = s ** (1 / q - 1) * a ** (q - 1) * np.sign(r)
+        h = (q - 1) * s ** (1 / q - 2) * a ** (q - 2) * p**q
+    elif kind is NormType.rectify:
+        if p > 0:
+            sig = 0.5 * (1 + np.tanh(0.5 * r / p))  # the logistic function, overflow-free
+            g, h = sig, sig * (1 - sig) / p
+        else:
+            g, h = (r > 0).astype(np.float64), np.zeros_like(r)
+    else:  # pragma: no cover - Enum() already rejects
+        raise ValueError(f"unknown norm {kind!r}")
+    return g, h[..., :, None] * eye
 
 
 def risk_transform(cost: np.ndarray, risk: float) -> np.ndarray:

@@ -1,10 +1,11 @@
-"""Sampling planners on ``mujoco.rollout``: predictive sampling, the cross-entropy method, MPPI.
+"""Planners on ``mujoco.rollout``: the shared base, and the sampling planners (predictive sampling, CEM, MPPI).
 
-One planning iteration is one ``Rollout.rollout`` call over all samples in a
+One sampling iteration is one ``Rollout.rollout`` call over all samples in a
 persistent C thread pool, followed by numpy cost evaluation. Plans are splines
 (see :mod:`llmrl_mpc.splines`) warm-started from the previous plan shifted to the
 new time. A rollout whose time stops advancing (MuJoCo's divergence signal) or
 whose state is not finite gets infinite cost and is never chosen.
+iLQG (:mod:`llmrl_mpc.ilqg`) shares the base; :func:`make_planner` picks by ``config.method``.
 """
 
 from __future__ import annotations
@@ -35,13 +36,16 @@ class PlanInfo:
     diverged: int
     rollout_s: float
     total_s: float
-    steps: int  # simulation steps rolled out
+    steps: int  # simulation steps rolled out (iLQG: also those its finite differences took)
 
 
-class SamplingPlanner:
-    """A sampling MPC planner over ``model`` minimising ``cost``. Use as a context manager (owns threads)."""
+class Planner:
+    """What every planner shares: the planning model, the rollout thread pool, control limits, divergence checks.
 
-    def __init__(self, model: mujoco.MjModel, cost: Cost, config: PlannerConfig | None = None) -> None:
+    Subclasses implement ``reset``, ``optimize`` and ``action``. Use as a context manager (owns threads).
+    """
+
+    def __init__(self, model: mujoco.MjModel, cost: Cost, config: PlannerConfig | None = None, batch: int = 1) -> None:
         self.config = config = config or PlannerConfig()
         if config.timestep is not None and config.timestep != model.opt.timestep:
             import copy
@@ -53,43 +57,88 @@ class SamplingPlanner:
         self.layout = StateLayout.from_model(model)
         self.dt = float(model.opt.timestep)
         self.steps = max(1, round(config.horizon / self.dt))
-        self.knot_offsets = np.linspace(0.0, config.horizon, config.knots) if config.knots > 1 else np.zeros(1)
-        # Control applied during step k starts at t0 + k*dt.
-        self._w = interpolation_matrix(config.interpolation, self.knot_offsets if config.knots > 1 else [0.0],
-                                       np.arange(self.steps) * self.dt)
         self.nthread = config.nthread or os.cpu_count() or 1
         self._pool = mj_rollout.Rollout(nthread=self.nthread)
         self._datas = [mujoco.MjData(model) for _ in range(self.nthread)]
-        k, nu = config.samples, model.nu
-        # Preallocated per-iteration buffers: the rollout writes into them, nothing in the hot path allocates them.
-        self._ctrl = np.empty((k, self.steps, nu))
-        self._state = np.empty((k, self.steps, self.layout.nstate))
-        self._sensordata = np.empty((k, self.steps, model.nsensordata))
+        # Preallocated outputs for up to ``batch`` rollouts: the rollout writes into them, the hot path allocates nothing.
+        self._state = np.empty((batch, self.steps, self.layout.nstate))
+        self._sensordata = np.empty((batch, self.steps, model.nsensordata))
+        nu = model.nu
         limited = model.actuator_ctrllimited.astype(bool) if nu else np.zeros(0, bool)
         rng = model.actuator_ctrlrange
         self.lo = np.where(limited, rng[:, 0], -np.inf)
         self.hi = np.where(limited, rng[:, 1], np.inf)
-        # The limits tiled over the horizon: clipping (K, T*nu) rows runs long inner loops, not K*T loops of nu.
-        self._lo_steps, self._hi_steps = np.tile(self.lo, self.steps), np.tile(self.hi, self.steps)
         self.scale = np.where(limited, 0.5 * (rng[:, 1] - rng[:, 0]), 1.0)
         self.rng = np.random.default_rng(config.seed)
-        self.nominal: np.ndarray | None = None  # (knots, nu)
         self.nominal_time = 0.0
-        self.std: np.ndarray | None = None  # CEM's per-knot std
-        self.last_ctrl: np.ndarray | None = None
 
     # -- lifecycle ---------------------------------------------------------------
     def close(self) -> None:
         self._pool.close()
 
-    def __enter__(self) -> SamplingPlanner:
+    def __enter__(self) -> Planner:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    # -- to implement --------------------------------------------------------------
     def reset(self, ctrl: np.ndarray | None = None) -> None:
         """Forget the plan; the next one starts from constant ``ctrl`` (default: zeros clipped to range)."""
+        raise NotImplementedError
+
+    def optimize(self, state: np.ndarray) -> PlanInfo:
+        """Improve the plan from full-physics ``state``."""
+        raise NotImplementedError
+
+    def action(self, t: float, state: np.ndarray | None = None) -> np.ndarray:
+        """The plan's control at time ``t``; a planner with feedback also uses the measured ``state``."""
+        raise NotImplementedError
+
+    # -- shared ------------------------------------------------------------------
+    def rollout(self, state: np.ndarray, ctrl: np.ndarray) -> Trajectory:
+        """Roll out ``ctrl`` (K, T, nu) from one full-physics ``state`` in the thread pool (into reused buffers)."""
+        k = ctrl.shape[0]
+        st, sd = self._state[:k], self._sensordata[:k]
+        self._pool.rollout(self.model, self._datas, state[None], ctrl, state=st, sensordata=sd)
+        return Trajectory(self.layout, st, sd, ctrl)
+
+    def _valid(self, traj: Trajectory, t0: float) -> np.ndarray:
+        end = traj.time[:, -1]
+        advancing = np.abs(end - (t0 + self.steps * self.dt)) < 0.5 * self.dt
+        return advancing & np.isfinite(traj.state).all(axis=(1, 2))
+
+
+def make_planner(model: mujoco.MjModel, cost: Cost, config: PlannerConfig | None = None) -> Planner:
+    """The planner ``config.method`` names: :class:`SamplingPlanner` or :class:`~llmrl_mpc.ilqg.ILQGPlanner`."""
+    config = config or PlannerConfig()
+    if config.method == "ilqg":
+        from llmrl_mpc.ilqg import ILQGPlanner
+
+        return ILQGPlanner(model, cost, config)
+    return SamplingPlanner(model, cost, config)
+
+
+class SamplingPlanner(Planner):
+    """A sampling MPC planner (predictive sampling, CEM, MPPI) over ``model`` minimising ``cost``."""
+
+    def __init__(self, model: mujoco.MjModel, cost: Cost, config: PlannerConfig | None = None) -> None:
+        config = config or PlannerConfig()
+        if config.method == "ilqg":
+            raise ValueError("SamplingPlanner runs predictive_sampling, cem or mppi; for ilqg use make_planner(...) or ILQGPlanner")
+        super().__init__(model, cost, config, batch=config.samples)
+        self.knot_offsets = np.linspace(0.0, config.horizon, config.knots) if config.knots > 1 else np.zeros(1)
+        # Control applied during step k starts at t0 + k*dt.
+        self._w = interpolation_matrix(config.interpolation, self.knot_offsets if config.knots > 1 else [0.0],
+                                       np.arange(self.steps) * self.dt)
+        self._ctrl = np.empty((config.samples, self.steps, model.nu))
+        # The limits tiled over the horizon: clipping (K, T*nu) rows runs long inner loops, not K*T loops of nu.
+        self._lo_steps, self._hi_steps = np.tile(self.lo, self.steps), np.tile(self.hi, self.steps)
+        self.nominal: np.ndarray | None = None  # (knots, nu)
+        self.std: np.ndarray | None = None  # CEM's per-knot std
+        self.last_ctrl: np.ndarray | None = None
+
+    def reset(self, ctrl: np.ndarray | None = None) -> None:
         c = np.zeros(self.model.nu) if ctrl is None else np.asarray(ctrl, dtype=np.float64)
         self.nominal = np.tile(np.clip(c, self.lo, self.hi), (len(self.knot_offsets), 1))
         self.std = None
@@ -115,18 +164,6 @@ class SamplingPlanner:
         np.minimum(flat, self._hi_steps, out=flat)
         np.maximum(flat, self._lo_steps, out=flat)
         return out
-
-    def rollout(self, state: np.ndarray, ctrl: np.ndarray) -> Trajectory:
-        """Roll out ``ctrl`` (K, T, nu) from one full-physics ``state`` in the thread pool."""
-        k = ctrl.shape[0]
-        st, sd = self._state[:k], self._sensordata[:k]
-        self._pool.rollout(self.model, self._datas, state[None], ctrl, state=st, sensordata=sd)
-        return Trajectory(self.layout, st, sd, ctrl)
-
-    def _valid(self, traj: Trajectory, t0: float) -> np.ndarray:
-        end = traj.time[:, -1]
-        advancing = np.abs(end - (t0 + self.steps * self.dt)) < 0.5 * self.dt
-        return advancing & np.isfinite(traj.state).all(axis=(1, 2))
 
     def _sample(self, mean: np.ndarray, std: np.ndarray) -> np.ndarray:
         k = self.config.samples
@@ -186,8 +223,8 @@ class SamplingPlanner:
             steps=cfg.samples * self.steps * cfg.iterations,
         )
 
-    def action(self, t: float) -> np.ndarray:
-        """The current plan's control at time ``t`` (held at the ends)."""
+    def action(self, t: float, state: np.ndarray | None = None) -> np.ndarray:
+        """The current plan's control at time ``t`` (held at the ends); ``state`` is not used."""
         if self.nominal is None:
             self.reset()
         assert self.nominal is not None

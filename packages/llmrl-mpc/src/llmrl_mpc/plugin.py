@@ -7,6 +7,6 @@ from llmrl_core import CommandSpec, hookimpl
 
 @hookimpl
 def llmrl_commands():
-    yield CommandSpec(name="mpc", app="llmrl_mpc.cli:app", description="Sampling MPC on MuJoCo robot tasks driven by reward specs.")
+    yield CommandSpec(name="mpc", app="llmrl_mpc.cli:app", description="MPC (sampling planners, iLQG) on MuJoCo robot tasks driven by reward specs.")
     yield CommandSpec(name="l2r", app="llmrl_mpc.l2r_cli:l2r",
                       description="Language to Reward: an instruction -> a validated reward spec -> MPC (needs the l2r extra of llmrl-mpc).")

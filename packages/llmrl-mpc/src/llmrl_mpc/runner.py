@@ -11,6 +11,7 @@ from typing import Any
 import mujoco
 import numpy as np
 
+from llmrl_core.runs import RunDir
 from llmrl_mpc.config import PlannerConfig
 from llmrl_mpc.controller import Controller
 from llmrl_mpc.task import MPCTask
@@ -42,6 +43,31 @@ class RunResult:
     @property
     def metrics(self) -> dict[str, float]:
         return self.segments[-1].metrics if self.segments else {}
+
+    def summary(self) -> dict[str, Any]:
+        """The run as plain JSON: per segment its duration, active cost terms and metrics reached; the timing."""
+        return {
+            "segments": [{"duration": s.duration, "terms": s.terms, "metrics": {k: round(v, 4) for k, v in s.metrics.items()}}
+                         for s in self.segments],
+            "sim_seconds": round(self.sim_seconds, 3), "wall_seconds": round(self.wall_seconds, 3),
+            "realtime_factor": round(self.realtime_factor, 3), "plans": self.plans,
+            "ms_per_plan": round(1000 * self.plan_seconds / max(self.plans, 1), 2), "diverged_rollouts": self.diverged,
+        }
+
+
+def write_run(run: RunDir, result: RunResult, header: str = "") -> None:
+    """The run directory's records: ``metrics.jsonl`` (one line per segment) and ``summary.md`` (``header``, then
+    a table per segment and the timing)."""
+    summary = result.summary()
+    lines = [header.rstrip(), ""] if header else []
+    for i, seg in enumerate(summary["segments"]):
+        run.log_metrics({"segment": i + 1, "duration": seg["duration"], **seg["metrics"]})
+        lines += [f"## Segment {i + 1}: {seg['duration']} s, terms {', '.join(seg['terms'])}", "",
+                  "| metric | reached |", "|---|---|", *(f"| {k} | {v:.3f} |" for k, v in seg["metrics"].items()), ""]
+    lines.append(f"{summary['sim_seconds']} s simulated in {summary['wall_seconds']} s (real-time factor "
+                 f"{summary['realtime_factor']}), {summary['plans']} plans, {summary['ms_per_plan']} ms per plan, "
+                 f"{summary['diverged_rollouts']} diverged rollouts rejected.")
+    run.write_summary("\n".join(lines) + "\n")
 
 
 def run_spec(task: MPCTask, spec: Any, config: PlannerConfig | None = None, *, replan_every: int = 2,

@@ -194,6 +194,11 @@ class CodegenConfig(BaseModel):
     max_error_chars: int = Field(1500, ge=100, description="Errors are cut to this length before going back.")
 
 
+def parsed(code: str | None, verdict: dict[str, Any] | None) -> bool:
+    """Did a reply hold code that is valid Python? (Extracted, and no verdict with ``stage == "parse"``.)"""
+    return code is not None and not (verdict is not None and verdict.get("stage") == "parse")
+
+
 @dataclass
 class CodegenRound:
     """Everything about one attempt: what was asked, answered, run and concluded."""
@@ -213,6 +218,10 @@ class CodegenRound:
     @property
     def ok(self) -> bool:
         return self.error is None and self.verdict is not None and bool(self.verdict.get("ok"))
+
+    @property
+    def parsed(self) -> bool:
+        return parsed(self.code, self.verdict)
 
 
 @dataclass
@@ -305,6 +314,9 @@ class CodegenLoop:
     ``check(verdict)``, optional, runs in this process on an accepted verdict's JSON
     (never on code) and returns an error to feed back, or None to accept: for checks
     that need libraries the sandbox lacks, such as a pydantic schema.
+
+    ``grammar``, optional, is sent with every sample (``SamplingParams.grammar``): the
+    provider then constrains each reply to it, or refuses when it cannot.
     """
 
     def __init__(
@@ -318,8 +330,9 @@ class CodegenLoop:
         repair_message: Callable[[str], str] = default_repair_message,
         name: str = "codegen",
         check: Callable[[dict[str, Any]], str | None] | None = None,
+        grammar: str | None = None,
     ):
-        self.provider, self.sandbox = provider, sandbox
+        self.provider, self.sandbox, self.grammar = provider, sandbox, grammar
         self.extract, self.build_program = extract, build_program
         self.check = check
         self.config = config or CodegenConfig()
@@ -340,7 +353,7 @@ class CodegenLoop:
         cfg = self.config
         params = SamplingParams(
             n=1, temperature=cfg.temperature, top_p=cfg.top_p, max_tokens=cfg.max_tokens,
-            seed=None if cfg.seed is None else cfg.seed + index,
+            seed=None if cfg.seed is None else cfg.seed + index, grammar=self.grammar,
         )
         gen = self.provider.generate([list(messages)], params)[0]
         return gen.text, gen.finish_reason

@@ -67,3 +67,30 @@ def test_prompt_longer_than_context_is_a_clear_error(smol) -> None:
 def test_unknown_model_lists_aliases_and_how_to_pass_paths() -> None:
     with pytest.raises(ConfigError, match=r"unknown model 'smollm-135'.*smollm2-135m.*local directory"):
         get_provider("transformers", model="smollm-135")
+
+
+def test_grammar_masks_every_token_it_forbids_and_keeps_logprobs_consistent(smol) -> None:
+    """Greedy decoding under a grammar picks the best *allowed* token each step; logprobs are the constrained ones."""
+    import torch
+
+    grammar = r'start: "x = " /[0-9]{1,3}/ "\n"'
+    (gen,) = smol.generate(["Write a Python assignment:"], SamplingParams(temperature=0.0, max_tokens=8, grammar=grammar))
+    assert gen.finish_reason == "stop" and gen.metadata["grammar_complete"] is True
+    head, _, digits = gen.text.rstrip("\n").partition("x = ")
+    assert head == "" and digits.isdigit() and 1 <= len(digits) <= 3 and gen.text.endswith("\n")
+    assert all(lp <= 1e-4 for lp in gen.logprobs)
+    # a completion cut by max_tokens is a prefix of the language, flagged incomplete
+    (cut,) = smol.generate(["Write a Python assignment:"], SamplingParams(temperature=0.0, max_tokens=2, grammar=grammar))
+    assert cut.finish_reason == "length" and cut.metadata["grammar_complete"] is False
+    assert "x = ".startswith(cut.text) or cut.text.startswith("x = ")
+    # the greedy tokens without the mask differ: the grammar, not the model, kept the reply in shape
+    ids = torch.tensor([gen.prompt_token_ids + gen.token_ids])
+    with torch.inference_mode():
+        logits = smol.model(ids).logits[0, len(gen.prompt_token_ids) - 1 : -1].float()
+    free_choice = logits.argmax(-1).tolist()
+    assert free_choice != gen.token_ids  # unconstrained, the model would not have written this
+
+
+def test_a_grammar_that_does_not_compile_is_a_clear_error(smol) -> None:
+    with pytest.raises(ConfigError, match="the grammar does not compile"):
+        smol.generate(["Hi"], SamplingParams(max_tokens=2, grammar="start: undefined_rule"))

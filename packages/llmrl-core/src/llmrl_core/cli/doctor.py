@@ -4,25 +4,17 @@ from __future__ import annotations
 
 import json
 import platform
-import shutil
-import subprocess
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from importlib import metadata, util
 
 import typer
 from rich.table import Table
 
 from llmrl_core.cli.output import console
+from llmrl_core.specs import DoctorCheck, import_object
 
-
-@dataclass
-class Check:
-    name: str
-    ok: bool
-    detail: str
-    fix: str = ""
-    required: bool = False
+Check = DoctorCheck
 
 
 def _version(dist: str) -> str | None:
@@ -70,23 +62,20 @@ def check_backends() -> Check:
                  "" if best else "reinstall llmrl-core (its cpu backend is always available)", required=True)
 
 
-def check_bubblewrap() -> list[Check]:
-    bwrap = shutil.which("bwrap")
-    if bwrap is None:
-        return [Check("bubblewrap", False, "bwrap not found on PATH",
-                      "sudo apt-get install bubblewrap (Debian/Ubuntu) or dnf install bubblewrap (Fedora)")]
-    version = subprocess.run([bwrap, "--version"], capture_output=True, text=True).stdout.strip()
-    checks = [Check("bubblewrap", True, f"{version} at {bwrap}")]
-    probe = subprocess.run([bwrap, "--unshare-all", "--die-with-parent", "--ro-bind", "/", "/", "true"],
-                           capture_output=True, text=True, timeout=20)
-    if probe.returncode == 0:
-        checks.append(Check("user namespaces", True, "bwrap can create user, pid and network namespaces"))
-    else:
-        checks.append(Check(
-            "user namespaces", False, f"bwrap failed: {probe.stderr.strip()[-200:]}",
-            "allow unprivileged user namespaces: sudo sysctl -w kernel.unprivileged_userns_clone=1 "
-            "(and on Ubuntu 24.04+: sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0)",
-        ))
+def check_components() -> list[Check]:
+    """The checks each installed component declares (``doctor=`` on its spec), e.g. the local sandbox's bubblewrap."""
+    from llmrl_core.registry import list_components
+
+    checks: list[Check] = []
+    for comp in list_components():
+        where = getattr(comp.spec, "doctor", None)
+        if where is None:
+            continue
+        try:
+            checks.extend(import_object(where)())
+        except Exception as exc:  # noqa: BLE001 - report, never crash the doctor
+            checks.append(Check(f"{comp.kind} {comp.name}", False, f"its doctor check failed: {exc}",
+                                f"reinstall {comp.distribution}: pip install --force-reinstall {comp.distribution}"))
     return checks
 
 
@@ -117,11 +106,12 @@ def check_plugins() -> Check:
 
 
 def run_checks() -> list[Check]:
-    return [check_python(), *check_torch(), check_backends(), *check_bubblewrap(), check_mujoco(), check_plugins()]
+    return [check_python(), *check_torch(), check_backends(), *check_components(), check_mujoco(), check_plugins()]
 
 
 def doctor(as_json: bool = typer.Option(False, "--json", help="Print the checks as JSON.")) -> None:
-    """Check Python, torch and CUDA, the backends, bubblewrap and user namespaces, MuJoCo, and the plugins."""
+    """Check Python, torch and CUDA, the backends, what each component needs (the local sandbox: which bubblewrap,
+    and that it can create namespaces), MuJoCo, and the plugins."""
     checks = run_checks()
     if as_json:
         typer.echo(json.dumps([asdict(c) for c in checks], indent=2))

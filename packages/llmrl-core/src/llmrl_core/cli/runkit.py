@@ -114,6 +114,8 @@ def _field(model: type[BaseModel], dotted: str):
 
 def _help(info: Any) -> str:
     text = (info.description or "").strip()
+    if info.is_required():
+        return text
     default = info.get_default(call_default_factory=True)
     if isinstance(default, enum.Enum):
         default = default.value
@@ -156,11 +158,14 @@ def build_config(model: type[BaseModel], config_file: Path | None, values: Mappi
         raise ConfigError(format_validation_error(exc, where)) from None
 
 
-def run_command(app: typer.Typer, name: str, model: type[BaseModel], *, resumable: bool = False,
+def run_command(app: typer.Typer | None, name: str, model: type[BaseModel], *, resumable: bool = False,
                 flags: Sequence[str] | None = None, aliases: Mapping[str, str] | None = None,
                 arguments: Sequence[str] = (), headline: Headline | None = None, eval_keys: Headline | None = None,
                 help: str | None = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register ``fn(cfg, ctx, **extra)`` as the command ``name`` of ``app``, with options from ``model``.
+
+    With ``app=None`` the decorator returns the generated command function itself, for a
+    single-command ``CommandSpec`` (``llmrl l2r "INSTRUCTION"``).
 
     ``flags``: the top-level fields that get a flag (default: every scalar field);
     ``aliases``: extra flags for nested fields, ``{"max-tool-calls": "tools.max_tool_calls"}``;
@@ -178,7 +183,8 @@ def run_command(app: typer.Typer, name: str, model: type[BaseModel], *, resumabl
         kind = _unwrap(info.annotation)
         many = typing.get_origin(kind) is list
         param_type = list[str] if many else (_flag_type(kind) or str)
-        default = typer.Argument(... if info.is_required() else None, help=_help(info), show_default=False)
+        default = typer.Argument(... if info.is_required() else None, help=_help(info), show_default=False,
+                                 metavar=dotted.upper().rstrip("S") if many else dotted.upper())
         params.append(inspect.Parameter(dotted, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=default,
                                         annotation=param_type if info.is_required() else param_type | None))
         spec[dotted] = (dotted, param_type)
@@ -204,12 +210,13 @@ def run_command(app: typer.Typer, name: str, model: type[BaseModel], *, resumabl
             raise TypeError(f"{fn.__name__}: parameter names {sorted(clash)} are the run kit's own")
         kit = [
             inspect.Parameter("config", inspect.Parameter.KEYWORD_ONLY, annotation=Path | None,
-                              default=typer.Option(None, "--config", help=f"YAML/TOML/JSON file of {model.__name__} fields.")),
+                              default=typer.Option(None, "--config", metavar="FILE",
+                                                   help=f"YAML/TOML/JSON file of {model.__name__} fields.")),
             inspect.Parameter("set_", inspect.Parameter.KEYWORD_ONLY, annotation=list[str],
-                              default=typer.Option([], "--set", help="Set any field, dotted keys for nested ones: "
+                              default=typer.Option([], "--set", metavar="KEY=VALUE", help="Set any field, dotted keys for nested ones: "
                                                    "--set a.b=value (repeatable; values parsed as YAML).")),
             inspect.Parameter("output", inspect.Parameter.KEYWORD_ONLY, annotation=str | None,
-                              default=typer.Option(None, "--output", help=_help(model.model_fields["output"]),
+                              default=typer.Option(None, "--output", metavar="DIR", help=_help(model.model_fields["output"]),
                                                    show_default=False)),
         ]
         if resumable:
@@ -244,7 +251,10 @@ def run_command(app: typer.Typer, name: str, model: type[BaseModel], *, resumabl
 
         command.__signature__ = inspect.Signature([*positional, *kit, *keyword, *extra_kw])  # type: ignore[attr-defined]
         command.__annotations__ = {}
-        app.command(name, help=help or inspect.getdoc(fn))(command)
+        command.__doc__ = help or inspect.getdoc(fn)
+        if app is None:
+            return command
+        app.command(name, help=command.__doc__)(command)
         return fn
 
     return decorate

@@ -1,11 +1,37 @@
-"""The environment contract: Gymnasium's checker plus seeding and spaces."""
+"""The environment contract: Gymnasium's checker plus seeding and spaces, and plain ``gymnasium.make``."""
 
 from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from importlib.metadata import PackageNotFoundError, distribution
 
 import numpy as np
 import pytest
 
 from llmrl_core.registry import list_components, make_env
+
+HEAVY_MODULES = ("torch", "transformers", "vllm", "mujoco", "minigrid", "trl")
+
+# Run in a fresh interpreter, as RL code that knows nothing of llmrl would: Gymnasium's "module:id" form
+# imports the package, whose import must register the id; then llmrl's own (lazy) registration of every
+# plugin must agree with it, without Gymnasium's "Overriding environment" warning.
+_PLAIN_GYMNASIUM = """
+import json, logging, sys, warnings
+logging.basicConfig(level=logging.WARNING)
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    import {package}
+    heavy = [m for m in {heavy!r} if m in sys.modules]
+    import gymnasium as gym
+    env = gym.make({package!r} + ":" + {env_id!r}, **{env_kwargs!r})
+    import llmrl_core
+    llmrl_core.register_environments()
+obs, _ = env.reset(seed=0)
+print(json.dumps({{"heavy": heavy, "in_space": bool(env.observation_space.contains(obs)),
+                  "overrides": [str(w.message) for w in caught if "Overrid" in str(w.message)]}}))
+"""
 
 
 def _plain(obs) -> object:
@@ -28,6 +54,9 @@ class EnvironmentConformance:
     """Keyword arguments for ``make_env`` (kept small: the suite makes the env several times)."""
     rollout_steps: int = 200
     """Random-action steps per rollout in the determinism and space tests (lower it for a slow env)."""
+    env_package: str = ""
+    """The package whose import registers ``env_id`` with Gymnasium; default: the top-level package of the
+    plugin's entry point (``llmrl_env_gridworld`` for ``llmrl_env_gridworld.plugin``)."""
 
     @pytest.fixture
     def env(self):
@@ -39,6 +68,35 @@ class EnvironmentConformance:
         assert self.env_id in {c.name for c in list_components("environment")}, (
             f"env_id {self.env_id!r} is not registered by an installed plugin's llmrl_environments hook "
             "(is the plugin installed, with its entry point?)")
+
+    def _package(self) -> str:
+        if self.env_package:
+            return self.env_package
+        comp = next(c for c in list_components("environment") if c.name == self.env_id)
+        try:
+            entries = [e for e in distribution(comp.distribution).entry_points if e.group == "llmrl"]
+        except PackageNotFoundError:
+            entries = []
+        if not entries:
+            pytest.fail(f"no installed distribution's entry point says which package registers {self.env_id!r}: "
+                        f"set env_package on {type(self).__name__}")
+        return entries[0].value.split(".")[0].split(":")[0]
+
+    def test_importing_the_package_registers_the_id_with_gymnasium(self) -> None:
+        """``import pkg; gymnasium.make(id)`` and ``gymnasium.make("pkg:id")`` must work without llmrl's registry:
+        call ``llmrl_core.register_env_specs(<your specs>)`` in the package's ``__init__``."""
+        package = self._package()
+        code = _PLAIN_GYMNASIUM.format(package=package, env_id=self.env_id, env_kwargs=self.env_kwargs,
+                                       heavy=HEAVY_MODULES)
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+        assert out.returncode == 0, (
+            f"gymnasium.make({package + ':' + self.env_id!r}) failed in a fresh interpreter; the package's import must "
+            f"register its ids (llmrl_core.register_env_specs in {package}/__init__.py):\n{out.stderr[-2000:]}")
+        report = json.loads(out.stdout.strip().splitlines()[-1])
+        assert report["in_space"]
+        assert not report["heavy"], f"import {package} pulled {report['heavy']}: keep heavy imports in the env modules"
+        assert not report["overrides"], report["overrides"]
+        assert "already registered" not in out.stderr, out.stderr[-2000:]
 
     def test_gymnasium_checker_passes(self, env) -> None:
         from gymnasium.utils.env_checker import check_env

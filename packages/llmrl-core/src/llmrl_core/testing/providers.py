@@ -19,7 +19,8 @@ stays cheap even for a real model on a CPU::
 Set ``reports_token_ids`` / ``reports_logprobs`` to ``True`` when the provider
 promises them, ``honours_seed`` to ``False`` for a backend that ignores seeds, and
 ``reports_stop_reason`` to ``False`` for one that cannot name the stop string
-(OpenAI's own API says only ``"stop"``).
+(OpenAI's own API says only ``"stop"``). A provider declaring ``supports_grammar`` must
+keep its completions inside ``SamplingParams.grammar``; one that does not must refuse it.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import math
 
 import pytest
 
-from llmrl_core.provider import Generation, LLMProvider, SamplingParams
+from llmrl_core.provider import Generation, GrammarUnsupportedError, LLMProvider, SamplingParams
 
 PROMPTS = ["The capital of France is", "Here is a short story about a dog named Max. One day, Max"]
 CHAT = [{"role": "user", "content": "Name three colours."}]
@@ -151,6 +152,22 @@ class ProviderConformance:
         assert cut[0].finish_reason == "stop"
         if self.reports_stop_reason:
             assert cut[0].stop_reason == stop
+
+    def test_grammar_is_honoured_or_refused(self, provider: LLMProvider) -> None:
+        """Constrained decoding is a declared capability: kept to the letter, or refused (never ignored)."""
+        grammar = 'start: ("red" | "green" | "blue") ", " ("cat" | "dog")'
+        params = self._params(n=2, temperature=1.0, seed=3, grammar=grammar)
+        if not provider.supports_grammar:
+            with pytest.raises(GrammarUnsupportedError, match="cannot constrain decoding"):
+                provider.generate([CHAT], params)
+            return
+        gens = provider.generate([CHAT, PROMPTS[0]], params)
+        assert len(gens) == 4
+        for gen in gens:
+            self._check_shape(gen, params.max_tokens)
+            colour, _, animal = gen.text.partition(", ")
+            assert colour in ("red", "green", "blue") and animal in ("cat", "dog"), gen.text
+            assert gen.finish_reason == "stop"
 
     def test_has_a_name(self, provider: LLMProvider) -> None:
         assert isinstance(provider, LLMProvider)

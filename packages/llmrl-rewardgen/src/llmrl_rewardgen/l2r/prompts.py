@@ -81,16 +81,42 @@ CODER_RULES = """\
 Rules:
 1. Only numpy may be imported (import numpy as np). Use only the functions listed above; do not invent functions or arguments.
 2. Every value must lie in the range stated for it. Angles are in radians, lengths in metres, speeds in m/s or rad/s.
-3. Call the functions at module level, in order; no function definitions, no input(), no printing.
+3. Call the functions at module level, in order, with keyword arguments; no function definitions, no input(), no printing.
 4. The program must end with execute_plan(...): it runs the robot on the reward set so far.
 5. Reply with the complete program in one ```python ... ``` block."""
 
+# L2R's Reward Coder prompt ends with an example answer program; these are written for llmrl's API (their
+# motions are not instructions of the benchmark suite).
+CODER_EXAMPLES = {
+    "quadruped": ("Bounce in place: torso at 0.5 m and level, facing forward, all four feet hopping together at 2 Hz.", """\
+reset_reward()
+set_torso_targets(target_torso_height=0.5, target_torso_pitch=0.0, target_torso_roll=0.0, target_torso_velocity_xy=(0.0, 0.0), target_torso_heading=0.0)
+set_foot_pos_parameters(foot_name='FL', lift_height=0.0, extend_forward=0.0, move_inward=0.0)
+set_foot_pos_parameters(foot_name='FR', lift_height=0.0, extend_forward=0.0, move_inward=0.0)
+set_foot_pos_parameters(foot_name='RL', lift_height=0.0, extend_forward=0.0, move_inward=0.0)
+set_foot_pos_parameters(foot_name='RR', lift_height=0.0, extend_forward=0.0, move_inward=0.0)
+set_foot_stepping_parameters(foot_name='FL', stepping_frequency=2.0, air_ratio=0.3, phase_offset=0.0, swing_up_down=0.05, swing_forward_back=0.0, should_activate=True)
+set_foot_stepping_parameters(foot_name='FR', stepping_frequency=2.0, air_ratio=0.3, phase_offset=0.0, swing_up_down=0.05, swing_forward_back=0.0, should_activate=True)
+set_foot_stepping_parameters(foot_name='RL', stepping_frequency=2.0, air_ratio=0.3, phase_offset=0.0, swing_up_down=0.05, swing_forward_back=0.0, should_activate=True)
+set_foot_stepping_parameters(foot_name='RR', stepping_frequency=2.0, air_ratio=0.3, phase_offset=0.0, swing_up_down=0.05, swing_forward_back=0.0, should_activate=True)
+execute_plan(plan_duration=4)"""),
+    "manipulator": ("Put the ball on top of the box.", """\
+reset_reward()
+set_l2_distance_reward(name_a='gripper', name_b='ball')
+execute_plan(plan_duration=2)
+set_l2_distance_reward(name_a='ball', name_b='box')
+set_obj_z_position_reward(obj='ball', z=0.15)
+execute_plan(plan_duration=4)"""),
+}
+
 
 def coder_system(task: str, api: str) -> str:
-    """The Reward Coder's system prompt: the task's API (signatures, units, ranges) and L2R's rules."""
+    """The Reward Coder's system prompt: the task's API (signatures, units, ranges), L2R's rules and an example answer."""
+    motion, program = CODER_EXAMPLES[task]
     return (f"We have {ROBOT[task]} and a reward function API to make it move. The API:\n\n```python\n{api}\n```\n\n"
             "Each call sets the weights and targets of reward terms; the calls you make stay in force until "
-            f"reset_reward() is called. Write Python code that calls this API to achieve the motion asked for.\n\n{CODER_RULES}")
+            f"reset_reward() is called. Write Python code that calls this API to achieve the motion asked for.\n\n{CODER_RULES}"
+            f"\n\nExample. The motion: {motion}\nAnswer:\n```python\n{program}\n```")
 
 
 def coder_user(request: str, *, description: bool, current_program: str | None) -> str:

@@ -16,7 +16,7 @@ import ast as _ast
 try:
     _tree = _ast.parse(CANDIDATE, "<candidate>")
 except SyntaxError as exc:
-    _verdict(False, error="the code does not parse: " + _short_tb(exc))
+    _verdict(False, stage="parse", error="the code does not parse: " + _short_tb(exc))
 _api_ns = {"__name__": "api"}
 exec(STUB, _api_ns)
 _API = sorted(k for k, v in _api_ns.items() if callable(v) and not k.startswith("_"))

@@ -16,14 +16,16 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from llmrl_core import ChatMessage, LLMProvider, LlmrlError, SamplingParams, Sandbox
 from llmrl_core.errors import ConfigError
 from llmrl_rewardgen.codegen import CodegenConfig, CodegenError, CodegenLoop, CodegenTranscript, python_block
+from llmrl_rewardgen.grammar import require_grammar_support
 from llmrl_rewardgen.l2r import prompts
+from llmrl_rewardgen.l2r.grammar import reward_program_grammar
 from llmrl_rewardgen.l2r.sandbox_check import build_program
 
 log = logging.getLogger(__name__)
@@ -37,11 +39,21 @@ class L2RConfig(BaseModel):
     use_descriptor: bool = Field(True, description="False: the coder gets the raw instruction (L2R's coder-only ablation).")
     descriptor_retries: int = Field(3, ge=0, le=20, description="Extra descriptor samples when a reply leaves slots unfilled.")
     descriptor_temperature: float = Field(0.3, ge=0, description="L2R samples both stages at T = 0.3.")
-    descriptor_max_tokens: int = Field(512, ge=16)
+    descriptor_max_tokens: int = Field(512, ge=16, description="Token budget of a Motion Descriptor reply.")
     seed: int | None = Field(0, description="Seed of the first descriptor sample (try k uses seed + k).")
+    grammar: Literal["auto", "on", "off"] = Field(
+        "auto", description=(
+            "Grammar-constrained decoding of the Reward Coder (only calls of the task's reward API, arguments in "
+            "their documented ranges): auto = on when the provider can constrain its decoding (transformers)."
+        ),
+    )
+    grammar_max_calls: int = Field(9, ge=1, le=60, description="With the grammar: most reward calls per segment.")
+    grammar_max_segments: int = Field(2, ge=1, le=8, description="With the grammar: most execute_plan segments.")
     coder: CodegenConfig = Field(
-        default_factory=lambda: CodegenConfig(repair_budget=3, temperature=0.3, max_tokens=512, timeout_s=20.0, memory_mb=512),
-        description="The Reward Coder's codegen loop: repair budget, sampling, sandbox limits.",
+        # 1536 tokens: the longest quadruped program the grammar admits (2 segments x 9 calls) is ~1470 tokens with
+        # SmolLM2's tokenizer, the prompt's example program ~520: a reply is never cut inside the grammar
+        default_factory=lambda: CodegenConfig(repair_budget=3, temperature=0.3, max_tokens=1536, timeout_s=20.0, memory_mb=512),
+        description="The Reward Coder's codegen loop: repair budget, sampling, token budget, sandbox limits.",
     )
 
 
@@ -91,6 +103,12 @@ class L2RTranslator:
         self.reward_calls: list[dict[str, Any]] = []  # the reward in force: calls since the last reset_reward
         self.turns: list[L2RTurn] = []
         self._stub = task.recording_stub_source()
+        if self.config.grammar == "on":
+            require_grammar_support(provider, "the L2R Reward Coder (grammar='on')")
+        use = self.config.grammar == "on" or (self.config.grammar == "auto" and provider.supports_grammar)
+        self.grammar = reward_program_grammar(
+            task.spec_model.model_json_schema(), max_calls=self.config.grammar_max_calls,
+            max_segments=self.config.grammar_max_segments) if use else None
 
     def reset(self) -> None:
         """Forget the conversation and the reward in force."""
@@ -145,11 +163,19 @@ class L2RTranslator:
             return ("the calls your program made are invalid (calls.<i> is its i-th call, from 0):\n" + str(exc))
         return None
 
+    def _loop(self) -> CodegenLoop:
+        return CodegenLoop(self.provider, self.sandbox, extract=python_block(), config=self.config.coder,
+                           build_program=lambda code: build_program(code, self._stub), check=self._check,
+                           name=f"l2r coder ({self.task.name})", grammar=self.grammar)
+
+    def validate_program(self, code: str) -> tuple[dict[str, Any] | None, str | None]:
+        """Check one Reward Coder program as the loop does (in the sandbox, then the spec model): (verdict, error)."""
+        _, verdict, error = self._loop().validate(code)
+        return verdict, error
+
     def code(self, request: str, *, description: bool, turn: L2RTurn) -> list[dict[str, Any]]:
         """Run the Reward Coder through the codegen loop; returns the accepted program's recorded calls."""
-        loop = CodegenLoop(self.provider, self.sandbox, extract=python_block(), config=self.config.coder,
-                           build_program=lambda code: build_program(code, self._stub), check=self._check,
-                           name=f"l2r coder ({self.task.name})")
+        loop = self._loop()
         try:
             transcript = loop.run(self.coder_messages(request, description=description))
         except CodegenError as exc:

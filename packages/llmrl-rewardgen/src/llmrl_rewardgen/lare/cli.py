@@ -28,10 +28,14 @@ def generate(
     repair_budget: int = typer.Option(5, help="Repair rounds after the summarised answer."),
     force: bool = typer.Option(False, "--force", help="Ignore the cache and generate anew."),
 ) -> None:
-    """Generate a latent function with the LLM, validate it in the sandbox (repairing up to N times) and cache it."""
+    """Generate a latent function with the LLM, validate it in the sandbox (repairing up to N times) and cache it.
+
+    With a provider that can constrain its decoding (the embedded model through transformers), every reply is
+    sampled inside LaRe's function grammar (GenerateConfig.grammar, default auto).
+    """
     from llmrl_core import get_sandbox
     from llmrl_core.cli.output import console
-    from llmrl_rewardgen.lare.generate import GenerateConfig, generate_latent_function
+    from llmrl_rewardgen.lare.generate import GenerateConfig, cache_path, generate_latent_function
     from llmrl_rewardgen.lare.tasks import task_description
 
     task_description(env)  # an unknown env fails here, before the model loads
@@ -40,15 +44,27 @@ def generate(
         with _provider(provider, model) as llm, get_sandbox(sandbox) as box:
             result = generate_latent_function(env, llm, box, provider_name=provider, model_name=model or "default",
                                               config=cfg, use_cache=not force)
+    counts = result.report.get("candidates") and _counts_line(result.report)
+    if counts:
+        console.print(counts, highlight=False)
     rounds = result.transcript.get("rounds", [])
     for r in rounds:
         console.print(f"round {r['index'] + 1}: " + ("[green]accepted[/]" if r["error"] is None else f"[red]{r['error']}[/]"),
                       highlight=False)
-    console.print(f"[bold]accepted evaluation_func[/] ({result.n_factors} factors):")
+    kept = f"{result.n_factors} factors" + (f", {len(result.verdict.get('dropped', {}))} dropped" if result.kept else "")
+    console.print(f"[bold]accepted evaluation_func[/] ({kept}{', grammar-constrained' if result.grammar else ''}):")
     console.print(result.code, markup=False, highlight=False)
-    from llmrl_rewardgen.lare.generate import cache_path
+    path = cache_path(env, provider, model or "default", seed, grammar=result.grammar)
+    console.print(f"cached at {path}", highlight=False)
 
-    console.print(f"cached at {cache_path(env, provider, model or 'default', seed)}", highlight=False)
+
+def _counts_line(report: dict) -> str:
+    from llmrl_rewardgen.lare.generate import PipelineReport
+
+    c = PipelineReport(**report).counts()
+    return (f"candidates: {c['candidates_parsed']}/{c['candidates']} parsed, {c['candidates_validated']}/{c['candidates']} "
+            f"validated; summarised answer: {c['repairs']} repair(s); factors kept {c['factors_kept']} of "
+            f"{c['factors_returned']}")
 
 
 @app.command()
@@ -91,12 +107,12 @@ def train(
                 fn = worked_example(env)
                 console.print(f"latent function: the HAND-WRITTEN worked example for {env}", highlight=False)
             else:
-                from llmrl_rewardgen.lare.generate import GeneratedLatentFunction, cache_path
+                from llmrl_rewardgen.lare.generate import GeneratedLatentFunction, find_cached
 
-                path = cache_path(env, provider, model or "default", seed) if latent == "cache" else Path(latent)
-                if not path.is_file():
+                path = find_cached(env, provider, model or "default", seed) if latent == "cache" else Path(latent)
+                if path is None or not path.is_file():
                     raise ConfigError(
-                        f"no generated latent function at {path}. Run `llmrl lare generate --env {env} --provider "
+                        f"no generated latent function {'cached' if path is None else 'at ' + str(path)}. Run `llmrl lare generate --env {env} --provider "
                         f"{provider}{' --model ' + model if model else ''} --seed {seed}` first, or use --latent example."
                     )
                 box = stack.enter_context(get_sandbox(sandbox))

@@ -11,6 +11,11 @@ Losses (per trajectory of length T with return R; r_t the decoder's output):
 Heads: ``linear`` (a weighted sum of the factors: interpretable, the method as
 described) and ``mlp`` (3 x 256 ReLU, the public code's MuJoCo decoder). Factors are
 standardised with running statistics so that one learning rate suits every scale.
+
+A linear head under ``rd`` is ordinary least squares on the episode sums
+(sum_t w . x_t + b T = R), so an offline :meth:`RewardDecoder.fit` solves it exactly
+(``lstsq``) instead of taking Adam steps that stop short of the optimum; the online
+updates during training stay Adam steps on the current batch.
 """
 
 from __future__ import annotations
@@ -182,8 +187,14 @@ class RewardDecoder:
         *,
         steps: int = 1000,
         batch_episodes: int = 32,
+        exact: bool | None = None,
     ) -> list[float]:
-        """Fit on episodes: ``factors`` (E, T, K) or a list of (T_i, K); ``returns`` (E,). Returns the losses."""
+        """Fit on episodes: ``factors`` (E, T, K) or a list of (T_i, K); ``returns`` (E,). Returns the losses.
+
+        ``exact`` (default: whenever the head is linear and the loss ``rd``) solves the least-squares
+        problem in closed form and returns its one loss; otherwise ``steps`` Adam steps on
+        ``batch_episodes`` episodes each.
+        """
         episodes = [np.asarray(f, dtype=np.float32) for f in factors]
         returns = np.asarray(returns, dtype=np.float32).reshape(-1)
         if len(episodes) != len(returns):
@@ -195,6 +206,12 @@ class RewardDecoder:
         if method not in METHODS:
             raise ValueError(f"method must be one of {METHODS}, got {method!r}")
         self.observe(np.concatenate(episodes))
+        if exact is None:
+            exact = self.head == "linear" and method == "rd"
+        if exact:
+            if self.head != "linear" or method != "rd":
+                raise ValueError(f"an exact fit needs head='linear' and method='rd', got {self.head!r} and {method!r}")
+            return [self._solve_linear_rd(episodes, returns)]
         lengths_all = np.array([len(e) for e in episodes])
         losses = []
         for _ in range(steps):
@@ -204,3 +221,26 @@ class RewardDecoder:
             x = np.stack([episodes[p][i] for p, i in zip(pick, idx, strict=True)])
             losses.append(self.train_step(x, mask, lengths, returns[pick], method))
         return losses
+
+    @torch.no_grad()
+    def _solve_linear_rd(self, episodes: list[np.ndarray], returns: np.ndarray) -> float:
+        """The RD loss's exact minimiser for a linear head: (sum_t z_t / T) . w + b = R / T, least squares.
+
+        ``z`` are the factors as the head sees them (standardised when ``normalize``); where the
+        episodes do not determine the weights (fewer episodes than factors), lstsq's minimum-norm
+        solution is taken.
+        """
+        means = np.stack([self._inputs(e).mean(0) for e in episodes])  # (E, K): sum_t z_t / T
+        design = np.concatenate([means, np.ones((len(episodes), 1))], axis=1).astype(np.float64)
+        target = np.array([r / len(e) for e, r in zip(episodes, returns, strict=True)], dtype=np.float64)
+        solution, *_ = np.linalg.lstsq(design, target, rcond=None)
+        self.net.weight.copy_(torch.as_tensor(solution[None, :-1], dtype=self.net.weight.dtype))
+        self.net.bias.copy_(torch.as_tensor(solution[-1:], dtype=self.net.bias.dtype))
+        return float(np.mean((design @ solution - target) ** 2))
+
+    def _inputs(self, factors: np.ndarray) -> np.ndarray:
+        """Factors as the head sees them (standardised when ``normalize``), float64."""
+        x = torch.as_tensor(np.asarray(factors, dtype=np.float32), device=self.device)
+        if self.normalize:
+            x = self.norm(x)
+        return x.cpu().numpy().astype(np.float64)

@@ -76,6 +76,8 @@ _act = _np.load("actions.npy").astype(_np.float64)
 try:
     _out = _fn(_obs, _act)
     _f = _np.concatenate([_np.asarray(x, dtype=_np.float64).reshape(len(_obs), -1) for x in _out], axis=1)
+    if KEEP is not None:
+        _f = _f[:, KEEP]
 except BaseException as exc:
     _verdict(False, error="evaluation_func raised: " + _short_tb(exc))
 if _f.shape != (len(_obs), N_FACTORS):
@@ -92,7 +94,7 @@ class SandboxedLatentFunction(LatentFunction):
     Batches larger than ``max_rows`` are split into chunks (the sandbox caps request
     and output sizes) and run through ``Sandbox.run_many``. Non-finite factors on
     states the validation batch did not cover are replaced by 0 and counted in
-    ``nonfinite_count``.
+    ``nonfinite_count``. ``keep`` selects the factors validation kept (all when None).
     """
 
     def __init__(
@@ -104,14 +106,18 @@ class SandboxedLatentFunction(LatentFunction):
         timeout_s: float = 20.0,
         memory_mb: int = 1024,
         max_request_bytes: int = 2 << 20,
+        keep: list[int] | None = None,
     ):
+        if keep is not None and len(keep) != n_factors:
+            raise ValueError(f"keep lists {len(keep)} factors but n_factors is {n_factors}")
         self.code, self.sandbox, self.n_factors = code, sandbox, n_factors
         self.timeout_s, self.memory_mb, self.max_request_bytes = timeout_s, memory_mb, max_request_bytes
         self.calls = 0
         self.rows = 0
         self.seconds = 0.0
         self.nonfinite_count = 0
-        self._program_head = harness(code, f"N_FACTORS = {n_factors}\n" + _EVAL).code
+        keep_list = None if keep is None else [int(i) for i in keep]
+        self._program_head = harness(code, f"N_FACTORS = {n_factors}\nKEEP = {keep_list!r}\n" + _EVAL).code
 
     def _rows_per_call(self, width: int) -> int:
         per_row = 4 * width + 4 * self.n_factors * 2  # float32 in, float32 out (base64 ~ x1.34)

@@ -22,8 +22,8 @@ which of its steps were good. Help it by evaluating every single step with a few
 (progress, posture, stability, energy, safety ...).
 3. Functions: write a Python function `evaluation_func(observation, action)` where `observation` is a numpy \
 array of shape (batch, {obs_dim}) and `action` a numpy array of shape (batch, {act_dim}). It returns a Python \
-list of latent factors, each a numpy array of shape (batch, 1) (keep the batch dimension, e.g. with \
-keepdims=True or .reshape(-1, 1)). Rules: import only numpy (as np) inside the code; use only the information \
+list of latent factors, each a numpy array of shape (batch, 1) (keep the batch dimension: read one column as \
+observation[:, i:i+1], and reduce with keepdims=True). Rules: import only numpy (as np) inside the code; use only the information \
 given above; use few, meaningful factors (3 to 6); compute each row from its own observation and action only \
 (no statistics over the batch); avoid division by zero and NaN; no loops over the batch; do not print.
 

@@ -27,6 +27,12 @@ class ValidationConfig(BaseModel):
     )
     min_factor_std: float = Field(1e-8, ge=0, description="A factor whose std over the batch is below this is constant.")
     max_factors: int = Field(32, ge=1, description="Most factors accepted.")
+    drop_bad_factors: bool = Field(
+        True, description=(
+            "Drop factors that are constant or non-finite on the validation batch and keep the rest (the function "
+            "is rejected only when no factor is left); False rejects the whole function for one bad factor."
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -67,8 +73,13 @@ def npy_bytes(array: np.ndarray) -> bytes:
 
 
 _CHECKS = """
+import ast as _ast
 import time as _time
 import numpy as _np
+try:
+    _ast.parse(CANDIDATE)
+except SyntaxError as exc:
+    _verdict(False, stage="parse", error="the code does not parse: " + _short_tb(exc))
 _obs = _np.load("observations.npy").astype(_np.float64)
 _act = _np.load("actions.npy").astype(_np.float64)
 _B = _obs.shape[0]
@@ -107,29 +118,37 @@ _t0 = _time.perf_counter()
 _out = _call(_obs, _act)
 _dt = _time.perf_counter() - _t0
 _arrays = _factors(_out, _B)
+_dropped = {}
 for _i, _a in enumerate(_arrays):
     _bad = int((~_np.isfinite(_a)).sum())
     if _bad:
-        _verdict(False, error=(
+        _dropped[_i] = (
             f"factor {_i} is NaN or infinite on {_bad} of {_B} real states (a division by zero, a log or sqrt "
-            "of a negative number?). Guard the computation, e.g. with np.maximum(x, 1e-8)."))
-    if float(_a.std()) <= MIN_STD:
-        _verdict(False, error=(
+            "of a negative number?). Guard the computation, e.g. with np.maximum(x, 1e-8).")
+    elif float(_a.std()) <= MIN_STD:
+        _dropped[_i] = (
             f"factor {_i} is constant ({float(_a[0, 0]):.6g}) over {_B} different real states and actions: it "
-            "carries no information. Compute it from the observation and action values."))
+            "carries no information. Compute it from the observation and action values.")
+    if _dropped and not DROP_BAD:
+        _verdict(False, stage="factors", error=_dropped[min(_dropped)])
+_kept = [i for i in range(len(_arrays)) if i not in _dropped]
+if not _kept:
+    _verdict(False, stage="factors", error="no factor is usable: " + " / ".join(_dropped.values()))
 if _dt > MAX_SECONDS:
     _verdict(False, error=(
         f"evaluation_func took {_dt:.3f} s on a batch of {_B}; the limit is {MAX_SECONDS} s. "
         "Vectorise it with numpy; no Python loops over the batch."))
 _half = _B // 2
 _part = _factors(_call(_obs[:_half], _act[:_half]), _half)
-for _i, (_a, _p) in enumerate(zip(_arrays, _part)):
+for _i in _kept:
+    _a, _p = _arrays[_i], _part[_i]
     if not _np.allclose(_a[:_half], _p, rtol=1e-5, atol=1e-6):
         _verdict(False, error=(
             f"factor {_i} of a row changes when the other rows of the batch change (a statistic over the batch, "
             "e.g. normalising by the batch mean?). Compute each row from its own observation and action only."))
-_verdict(True, n_factors=len(_arrays), seconds_per_batch=_dt, batch=_B,
-         factor_mean=[float(a.mean()) for a in _arrays], factor_std=[float(a.std()) for a in _arrays])
+_verdict(True, n_factors=len(_kept), kept=_kept, returned=len(_arrays), dropped={str(k): v for k, v in _dropped.items()},
+         seconds_per_batch=_dt, batch=_B, factor_mean=[float(_arrays[i].mean()) for i in _kept],
+         factor_std=[float(_arrays[i].std()) for i in _kept])
 """
 
 
@@ -138,6 +157,7 @@ def latent_function_program(code: str, batch: StateBatch, config: ValidationConf
     cfg = config or ValidationConfig()
     constants = (
         f"MAX_FACTORS = {cfg.max_factors}\nMIN_STD = {cfg.min_factor_std!r}\nMAX_SECONDS = {cfg.max_seconds_per_batch!r}\n"
+        f"DROP_BAD = {cfg.drop_bad_factors!r}\n"
     )
     files = {"observations.npy": npy_bytes(batch.observations), "actions.npy": npy_bytes(batch.actions)}
     return harness(code, constants + _CHECKS, files)

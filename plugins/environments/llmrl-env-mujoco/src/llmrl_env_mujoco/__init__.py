@@ -1,11 +1,14 @@
 """MuJoCo environments for llmrl: L2R-style robots (quadruped, manipulator) and episodic-reward Gymnasium tasks.
 
-Names load lazily: the plugin hook module imports this package and must not pull gymnasium or mujoco in.
+Importing this package registers its Gymnasium ids (``gymnasium.make("llmrl/Quadruped-v0")`` then works);
+names load lazily: the plugin hook module imports this package and must not pull mujoco in.
 """
 
 from __future__ import annotations
 
+from llmrl_core import register_env_specs
 from llmrl_core.lazy import lazy_exports
+from llmrl_env_mujoco.plugin import ENVIRONMENTS
 
 _EXPORTS = {
     "EPISODIC_TASKS": "llmrl_env_mujoco.plugin",
@@ -15,3 +18,5 @@ _EXPORTS = {
 }
 __all__ = sorted(_EXPORTS)
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
+
+register_env_specs(ENVIRONMENTS)  # entry-point strings only: nothing heavy is imported

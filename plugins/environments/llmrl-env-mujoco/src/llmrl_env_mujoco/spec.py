@@ -38,6 +38,10 @@ VXY = tuple[Annotated[float, Field(ge=-1.5, le=1.5)], Annotated[float, Field(ge=
 class SetTorsoTargets(_Call):
     """Torso targets; ``None`` leaves a target unset. At most one of location/velocity and of heading/turning."""
 
+    # the cross-field rules below, stated in the JSON schema too (grammar builders read them)
+    model_config = ConfigDict(json_schema_extra={"x-exclusive": [
+        ["target_torso_location_xy", "target_torso_velocity_xy"], ["target_torso_heading", "target_turning_speed"]]})
+
     fn: Literal["set_torso_targets"]
     target_torso_height: float | None = Field(None, ge=0.3, le=0.7, description="m above the ground (ant stands 0.38-0.63)")
     target_torso_pitch: float | None = Field(None, ge=-0.8, le=0.8, description="rad; positive lowers the front")
@@ -101,6 +105,8 @@ JointName = Literal["base_yaw", "shoulder", "elbow", "wrist"]
 
 class SetL2DistanceReward(_Call):
     """Bring two bodies together (their centres; ``pad`` is a fixed target on the table)."""
+
+    model_config = ConfigDict(json_schema_extra={"x-distinct": [["name_a", "name_b"]]})  # the rule below, in the schema
 
     fn: Literal["set_l2_distance_reward"]
     name_a: BodyName

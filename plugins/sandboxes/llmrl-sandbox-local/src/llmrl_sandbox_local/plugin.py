@@ -12,6 +12,7 @@ def llmrl_sandboxes():
         name="local",
         factory="llmrl_sandbox_local.sandbox:LocalSandbox",
         config=LocalSandboxConfig,
+        doctor="llmrl_sandbox_local.bwrap:doctor_checks",
         description="Kernel-isolated Python on this machine: bubblewrap namespaces, seccomp, rlimits, pre-forked "
         "workers with numpy/sympy preloaded (~ms per execution).",
     )

@@ -25,7 +25,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from llmrl_core import ComponentUnavailableError, ExecResult, Sandbox
+from llmrl_core import ExecResult, Sandbox
+from llmrl_sandbox_local.bwrap import FIX_BWRAP, SandboxStartError, find_bwrap, namespace_args, root_binds
 from llmrl_sandbox_local.config import LocalSandboxConfig
 
 log = logging.getLogger(__name__)
@@ -42,31 +43,9 @@ SANDBOX_ENV = {
     "OPENBLAS_NUM_THREADS": "1",
     "MKL_NUM_THREADS": "1",
 }
-FIX_BWRAP = (
-    "Install bubblewrap (Debian/Ubuntu: sudo apt-get install -y bubblewrap; Fedora: sudo dnf install bubblewrap) "
-    "and allow user namespaces (sudo sysctl -w kernel.unprivileged_userns_clone=1; on Ubuntu 24.04+ also "
-    "sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0); `llmrl doctor` checks both. Or opt into the "
-    "weaker, non-isolating mode explicitly: get_sandbox('local', isolation='rlimits-only')."
-)
-
 
 HOST_VIEW = "/.llmrl-host"
 """Where host paths that live under /tmp are also visible, outside the private /tmp."""
-
-
-class SandboxStartError(ComponentUnavailableError):
-    """The sandbox cannot start on this machine; the message says how to fix it."""
-
-
-def _root_binds() -> list[str]:
-    """Read-only system directories; merged-/usr symlinks are recreated as symlinks."""
-    args: list[str] = ["--ro-bind", "/usr", "/usr"]
-    for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
-        if os.path.islink(top):
-            args += ["--symlink", os.readlink(top), top]
-        elif os.path.isdir(top):
-            args += ["--ro-bind", top, top]
-    return args
 
 
 def _parents(path: str) -> list[str]:
@@ -228,19 +207,10 @@ class LocalSandbox(Sandbox):
             # (e.g. under a 0700 /root). As root, RLIMIT_NPROC is then not enforced either: a weaker mode.
             worker_cfg.update(namespaces=False, host_tmp=self._host_tmp, drop_to=None)
             return [python, "-I", "-c", WORKER_SOURCE], worker_cfg
-        bwrap = shutil.which("bwrap")
-        if bwrap is None:
-            raise SandboxStartError(f"the local sandbox needs bubblewrap (bwrap), which is not on PATH. {FIX_BWRAP}")
+        bwrap = find_bwrap(cfg.bwrap)
+        log.info("local sandbox: %s at %s (%s)", bwrap.version, bwrap.path, bwrap.reason)
         worker_cfg.update(namespaces=True, mount_proc=root)
-        args = [bwrap, "--die-with-parent", "--new-session", "--clearenv", "--unshare-ipc", "--unshare-pid",
-                "--unshare-net", "--unshare-uts", "--unshare-cgroup-try", "--hostname", "sandbox"]
-        if root:
-            # Privileged bwrap, no user namespace: the worker mounts /proc, then drops to an unprivileged uid,
-            # which clears every capability (and makes RLIMIT_NPROC count, which it does not for root).
-            args += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--cap-add", "CAP_SYS_ADMIN"]
-        else:
-            args += ["--unshare-user", "--proc", "/proc"]
-        args += _root_binds()
+        args = [bwrap.path, *namespace_args(root), *root_binds()]
         binds: list[tuple[str, str]] = []  # (host path, path inside the sandbox)
         shown = {"/usr"}
         for path in [sys.base_prefix, sys.prefix, os.path.dirname(os.path.realpath(python)), *cfg.extra_ro_paths]:
