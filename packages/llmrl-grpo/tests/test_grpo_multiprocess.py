@@ -41,11 +41,24 @@ def test_accelerate_configs_match_the_installed_accelerate() -> None:
         cfg = load_config_from_file(str(path))  # accelerate's own reader: an unknown top-level key is a TypeError
         nested = {**(raw.get("deepspeed_config") or {}), **(raw.get("fsdp_config") or {})}
         assert not [k for k in nested if k not in options], f"{name}: keys accelerate launch does not know"
-        kinds[name] = (str(cfg.distributed_type), cfg.num_processes)
+        kinds[name] = (cfg.distributed_type.value, cfg.num_processes)
     assert kinds == {"one_gpu": ("NO", 1), "ddp_8gpu": ("MULTI_GPU", 8), "deepspeed_zero3": ("DEEPSPEED", 8),
                      "fsdp2": ("FSDP", 8)}
     assert yaml.safe_load(configs["deepspeed_zero3"].read_text())["deepspeed_config"]["zero3_save_16bit_model"] is True
     assert yaml.safe_load(configs["fsdp2"].read_text())["fsdp_config"]["fsdp_state_dict_type"] == "FULL_STATE_DICT"
+
+
+def test_ranks_share_rank_zeros_result_and_a_late_rank_zero_times_out(tmp_path) -> None:
+    """gather_lists/sum_over_ranks over 2 gloo ranks; share_from_main hands rank 0's value to rank 1, and a
+    rank 1 that waits longer than its timeout fails saying which setting to raise (no model loaded)."""
+    done = _torchrun(str(TESTS / "share_rank.py"), env={"SHARE_OUT": str(tmp_path)}, timeout=300)
+    assert done.returncode == 0, done.stderr[-4000:]
+    ranks = [json.loads((tmp_path / f"rank{r}.json").read_text()) for r in (0, 1)]
+    for seen in ranks:
+        assert seen["gathered"] == {"ids": [0, 1, 1]} and seen["sum"] == 3.0 and seen["shared"] == {"from": 0}
+    assert ranks[0]["late"] == {"from": 0} and "late_error" not in ranks[0]
+    assert "rank 1 waited 0.5 s for rank 0's 'late'" in ranks[1]["late_error"]
+    assert "eval.wait_timeout_s" in ranks[1]["late_error"]
 
 
 @pytest.mark.slow

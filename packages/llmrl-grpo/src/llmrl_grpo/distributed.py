@@ -20,13 +20,18 @@ from llmrl_core.runs import world
 _shares = itertools.count()
 
 
-def _store() -> Any:
+def _dist() -> Any:
+    """torch.distributed, initialised (by TRL's trainer through accelerate, or by the caller)."""
     import torch.distributed as dist
 
     if not (dist.is_available() and dist.is_initialized()):
         raise RuntimeError("a multi-process run needs torch.distributed initialised (TRL's trainer does it); "
                            "build the trainer before the ranks wait on each other")
-    return dist.distributed_c10d._get_default_store()  # the store the process group was set up with
+    return dist
+
+
+def _store() -> Any:
+    return _dist().distributed_c10d._get_default_store()  # the store the process group was set up with
 
 
 def share_from_main(key: str, value: Any, timeout_s: float) -> Any:
@@ -41,24 +46,29 @@ def share_from_main(key: str, value: Any, timeout_s: float) -> Any:
     try:
         store.wait([full], timedelta(seconds=timeout_s))
     except RuntimeError as exc:
-        raise TimeoutError(f"rank {rank} waited {timeout_s:.0f} s for rank 0's {key!r} (the held-out evaluation); "
+        raise TimeoutError(f"rank {rank} waited {timeout_s:g} s for rank 0's {key!r} (the held-out evaluation); "
                            "raise eval.wait_timeout_s if rank 0 needs longer") from exc
     return json.loads(store.get(full))
+
+
+def _gathered(value: Any) -> list[Any]:
+    """``value`` of every rank, in rank order (a collective)."""
+    dist = _dist()
+    values: list[Any] = [None] * dist.get_world_size()
+    dist.all_gather_object(values, value)
+    return values
 
 
 def gather_lists(lists: dict[str, list]) -> dict[str, list]:
     """Each list concatenated over the ranks, in rank order (a collective: every rank must call it)."""
     if world()[1] == 1:
         return lists
-    from accelerate.utils import gather_object
-
-    return {name: gather_object(list(values)) for name, values in lists.items()}
+    per_rank = _gathered({name: list(values) for name, values in lists.items()})
+    return {name: [v for rank in per_rank for v in rank[name]] for name in lists}
 
 
 def sum_over_ranks(value: float) -> float:
     """``value`` summed over the ranks (a collective)."""
     if world()[1] == 1:
         return value
-    from accelerate.utils import gather_object
-
-    return float(sum(gather_object([value])))
+    return float(sum(_gathered(value)))
