@@ -47,6 +47,7 @@ def grpo_ranks(quick: bool) -> dict:
     """One GRPO step of `llmrl_grpo.train` on 1 rank and under `torchrun --nproc_per_node 2` (gloo, one thread per
     rank), the same global batch (real generation with the embedded model); the first step warms up, the next
     ones are timed. Samples/s per rank = (global batch / ranks) / median step time."""
+    import shutil
     import statistics
     import subprocess
     import sys
@@ -64,6 +65,7 @@ def grpo_ranks(quick: bool) -> dict:
             if done.returncode != 0:
                 return {**out, "error": f"{ranks} rank(s): {done.stderr.strip()[-1500:]}"}
             times = json.loads(Path(tmp, f"steps-{ranks}.json").read_text())[1:]
+            shutil.rmtree(Path(tmp, f"run-{ranks}"), ignore_errors=True)  # its final/ model
             per_rank = out["global_batch"] / ranks / statistics.median(times)
             out[f"step_s_{ranks}"] = [round(t, 2) for t in times]
             out[f"samples_per_s_per_rank_{ranks}"] = round(per_rank, 3)
@@ -101,6 +103,8 @@ def grpo_worker(tmp: str, steps: int, quick: bool) -> None:
 
         def on_step_end(self, args, state, control, **kwargs):
             self.times.append(time.perf_counter() - self.start)
+            control.should_save = False  # no checkpoints: only the steps are measured (and the disk is shared)
+            return control
 
     timer = StepTimes()
     cfg = GRPOTrainConfig(output=str(Path(tmp, f"run-{ranks}")), mode="grpo", steps=steps, save_steps=1000,
