@@ -38,7 +38,7 @@ def test_member_has_pypi_metadata(member: Path) -> None:
     assert ("Private :: Do Not Upload" in classifiers) == (meta["name"] in PRIVATE)
 
 
-@pytest.mark.parametrize("member", MEMBERS, ids=lambda m: m.name)
+@pytest.mark.parametrize("member", [ROOT, *MEMBERS], ids=lambda m: m.name if m != ROOT else "llmrl")
 def test_member_readme_links_work_on_pypi(member: Path) -> None:
     """PyPI renders the README alone: a relative link there points nowhere."""
     readme = (member / project(member)["readme"]).read_text()
