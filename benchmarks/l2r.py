@@ -2,7 +2,7 @@
 
 Each instruction of the suite (benchmarks/mpc_suite.json, the tuning set; `--sets heldout` takes the
 instructions written after tuning froze) goes through the L2R translator (Motion Descriptor ->
-Reward Coder -> the coder's program run in the `local` sandbox against the task's recording stub ->
+Reward Coder -> the coder's program run in the `local` sandbox against the robot's recording stub ->
 validation -> repair rounds) with the chosen provider; every spec that validates is run by the same
 controller as figure (3) and scored with the suite's checks. In the same run the expert-written specs
 are run on the same instructions and seeds as the reference:
@@ -46,7 +46,7 @@ from mpc import SUITES, load_suite, suite_job  # noqa: E402 - the suite and its 
 
 from llmrl_core import LLMProvider, get_provider, get_sandbox  # noqa: E402
 from llmrl_core.parallel import EXECUTOR_DESCRIPTION, EXECUTORS, parallel_map, resolve_executor  # noqa: E402
-from llmrl_mpc.task import get_task  # noqa: E402
+from llmrl_mpc.robots import make_robot  # noqa: E402
 from llmrl_rewardgen.codegen import CodegenConfig  # noqa: E402
 from llmrl_rewardgen.l2r import L2RConfig, L2RTranslator, TranslationError  # noqa: E402
 
@@ -237,7 +237,7 @@ def main() -> None:
     load = os.getloadavg()
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, load average {load[0]:.1f}; "
           f"provider {args.provider} model {args.model or 'default'}; {len(entries)} instructions", flush=True)
-    tasks = {name: get_task(name) for name in sorted({e["task"] for e in entries})}
+    tasks = {name: make_robot(name) for name in sorted({e["task"] for e in entries})}
     options = {k: v for k, v in {"model": args.model, "base_url": args.base_url}.items() if v is not None}
     t0 = time.perf_counter()
     with get_provider(args.provider, **options) as llm, get_sandbox("local") as sandbox:

@@ -42,8 +42,8 @@ from mujoco import rollout as mj_rollout
 
 from llmrl_core.parallel import EXECUTOR_DESCRIPTION, EXECUTORS, parallel_map, resolve_executor
 from llmrl_mpc import PlannerConfig, SamplingPlanner
+from llmrl_mpc.robots import make_robot
 from llmrl_mpc.runner import run_spec
-from llmrl_mpc.task import get_task
 
 SUITE = Path(__file__).with_name("mpc_suite.json")  # the tuning set
 SUITES = {"tuning": SUITE, "heldout": Path(__file__).with_name("mpc_suite_heldout.json")}
@@ -89,7 +89,7 @@ def planner_overhead(threads: int, reps: int) -> dict:
     the calling thread's (serial) and the worker threads' (parallel). ``ratio_dedicated_estimate`` is
     the ratio of ``serial + workers / threads``: what the same work would take on ``threads`` idle cores.
     """
-    task = get_task("quadruped")
+    task = make_robot("quadruped")
     model = task.model
     data = mujoco.MjData(model)
     task.home(data)
@@ -138,7 +138,7 @@ def realtime(threads: int, seconds: float, replan_every: int, method: str = "mpp
     CPU time is the serial part (plant physics, sampling, costs); the rest of the process's CPU time is
     the rollout workers', which run in parallel: dedicated wall ~= serial + workers / threads.
     """
-    task = get_task("quadruped")
+    task = make_robot("quadruped")
     cpu0, main0 = time.process_time(), time.thread_time()
     res = run_spec(task, WALK, control_config(threads, method=method), replan_every=replan_every, seconds=seconds)
     main_cpu = time.thread_time() - main0
@@ -160,7 +160,7 @@ def within(metric: str, value: float, target: float, tol: float) -> bool:
 
 @cache
 def _task(name: str):
-    return get_task(name)
+    return make_robot(name)
 
 
 def suite_job(job: dict) -> dict:

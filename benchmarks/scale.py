@@ -155,11 +155,11 @@ def fusion_replicas(n: int, repeats: int) -> dict:
 def mpc_episode(seed: int) -> dict:
     """One short quadruped episode under MPPI with one rollout thread; runs in a worker (local or Ray)."""
     from llmrl_mpc import PlannerConfig
+    from llmrl_mpc.robots import make_robot
     from llmrl_mpc.runner import run_spec
-    from llmrl_mpc.task import get_task
 
     config = PlannerConfig(method="mppi", samples=64, horizon=0.5, noise=0.3, timestep=0.02, nthread=1)
-    result = run_spec(get_task("quadruped"), EPISODE_SPEC, config, replan_every=5, seed=seed)
+    result = run_spec(make_robot("quadruped"), EPISODE_SPEC, config, replan_every=5, seed=seed)
     return {"seed": seed, "forward_speed": round(float(result.metrics["forward_speed"]), 4),
             "sim_s": result.sim_seconds, "wall_s": result.wall_seconds}
 

@@ -11,6 +11,7 @@ CASES = [
     ("llmrl_rewardgen", "CodegenLoop", ("torch",)),
     ("llmrl_rewardgen.lare", "LatentReplayBuffer", ("torch", "stable_baselines3")),
     ("llmrl_mpc", "SamplingPlanner", ("mujoco", "torch")),
+    ("llmrl_mpc.robots", "Quadruped", ("mujoco", "torch")),  # importing it registers its gymnasium ids
     ("llmrl_env_gridworld", "DarkRoomEnv", ("torch",)),  # importing it may register its gymnasium ids
     ("llmrl_env_mujoco", "make_episodic", ("mujoco",)),
 ]

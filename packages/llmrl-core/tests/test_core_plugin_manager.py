@@ -85,9 +85,10 @@ def test_registered_component_is_listed_with_its_distribution(pm):
     assert (comp.name, comp.distribution, comp.description) == ("echo", "llmrl-echo", "echo")
 
 
-def test_factory_gets_validated_config(pm):
+def test_a_keyword_factory_still_gets_the_validated_fields_with_a_deprecation(pm):
     pm.register(ProvidesEcho(), distribution="llmrl-echo")
-    provider = get_provider("echo", pm=pm, times="3")
+    with pytest.warns(DeprecationWarning, match=r"llmrl-echo.*deprecated.*def __init__\(self, config: EchoConfig\)"):
+        provider = get_provider("echo", pm=pm, times="3")
     assert isinstance(provider, EchoProvider)
     assert (provider.prefix, provider.times) == (">", 3)
 
@@ -101,11 +102,11 @@ def test_factory_with_a_config_parameter_gets_the_validated_model(pm):
 
 
 def test_bad_config_names_the_field(pm):
-    pm.register(ProvidesEcho(), distribution="llmrl-echo")
+    pm.register(ProvidesEchoFromModel(), distribution="llmrl-echo")
     with pytest.raises(ConfigError, match=r"times: .*integer.*'many'"):
-        get_provider("echo", pm=pm, times="many")
+        get_provider("echo-model", pm=pm, times="many")
     with pytest.raises(ConfigError, match=r"unknown field 'colour'.*valid fields: prefix, times"):
-        get_provider("echo", pm=pm, colour="red")
+        get_provider("echo-model", pm=pm, colour="red")
 
 
 def test_a_raising_hook_is_reported_and_the_rest_still_load(pm):
@@ -128,10 +129,10 @@ def test_duplicate_names_are_rejected_naming_both_distributions(pm):
 
 
 def test_unknown_name_suggests_close_matches_and_install_command(pm):
-    pm.register(ProvidesEcho(), distribution="llmrl-echo")
+    pm.register(ProvidesEchoFromModel(), distribution="llmrl-echo")
     with pytest.raises(UnknownComponentError) as info:
-        get_provider("ecko", pm=pm)
-    assert "Did you mean: 'echo'" in str(info.value)
+        get_provider("echo-modl", pm=pm)
+    assert "Did you mean: 'echo-model'" in str(info.value)
     with pytest.raises(UnknownComponentError) as info:
         get_provider("transformer", pm=pm)
     assert "pip install llmrl-provider-transformers" in str(info.value)
@@ -228,7 +229,7 @@ def test_exclude_env_skips_only_the_named_distributions(monkeypatch):
     pm = PluginManager()
     dists = {c.distribution for c in pm.components()}
     assert "llmrl-example-plugin" not in dists and "llmrl-backend-cuda" not in dists
-    assert {"serve", "generate"} <= set(pm.names("command"))  # first-party commands stay
+    assert {"serve", "sandbox serve"} <= set(pm.names("command"))  # first-party commands stay
     assert pm.skipped == ["llmrl-backend-cuda", "llmrl-example-plugin"]
     with pytest.raises(UnknownComponentError, match="Not loaded because of LLMRL_PLUGINS.*llmrl-example-plugin"):
         get_provider("nope", pm=pm)

@@ -25,7 +25,7 @@ def test_run_prints_metrics_as_json(tmp_path) -> None:
     spec = tmp_path / "spec.json"
     spec.write_text(json.dumps({"task": "manipulator", "calls": [
         {"fn": "set_joint_fraction_reward", "joint": "elbow", "fraction": 0.2}, {"fn": "execute_plan", "plan_duration": 5}]}))
-    out = llmrl("mpc", "run", "--task", "manipulator", "--spec", str(spec), "--seconds", "2.0", "--samples", "32",
+    out = llmrl("mpc", "run", "--robot", "manipulator", "--spec", str(spec), "--seconds", "2.0", "--samples", "32",
                 "--threads", "2", "--json", "--output", str(tmp_path / "run"))
     assert out.returncode == 0, out.stderr
     result = json.loads(out.stdout.strip().splitlines()[-1])
@@ -45,7 +45,7 @@ def test_run_takes_any_planner_field_with_set(tmp_path) -> None:
     spec = tmp_path / "spec.json"
     spec.write_text(json.dumps({"task": "manipulator", "calls": [
         {"fn": "set_joint_fraction_reward", "joint": "elbow", "fraction": 0.2}, {"fn": "execute_plan", "plan_duration": 5}]}))
-    out = llmrl("mpc", "run", "--task", "manipulator", "--spec", str(spec), "--seconds", "0.5", "--threads", "1",
+    out = llmrl("mpc", "run", "--robot", "manipulator", "--spec", str(spec), "--seconds", "0.5", "--threads", "1",
                 "--set", "planner.method=ilqg", "--set", "planner.ilqg_line_search=4", "--json", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     result = json.loads(out.stdout.strip().splitlines()[-1])
@@ -58,7 +58,7 @@ def test_bad_spec_is_a_clear_error(tmp_path) -> None:
     spec = tmp_path / "bad.json"
     spec.write_text(json.dumps({"task": "quadruped", "calls": [
         {"fn": "set_torso_targets", "target_torso_pitch": 3.0}, {"fn": "execute_plan"}]}))
-    out = llmrl("mpc", "run", "--task", "quadruped", "--spec", str(spec), cwd=tmp_path)
+    out = llmrl("mpc", "run", "--robot", "quadruped", "--spec", str(spec), cwd=tmp_path)
     assert out.returncode == 2
     assert "calls.0.set_torso_targets.target_torso_pitch" in out.stderr and "0.8" in out.stderr
     assert "Traceback" not in out.stderr
@@ -67,14 +67,14 @@ def test_bad_spec_is_a_clear_error(tmp_path) -> None:
 def test_video_without_offscreen_rendering_says_why(tmp_path) -> None:
     spec = tmp_path / "s.json"
     spec.write_text(json.dumps({"task": "manipulator", "calls": [{"fn": "execute_plan", "plan_duration": 0.1}]}))
-    out = llmrl("mpc", "run", "--task", "manipulator", "--spec", str(spec), "--video", str(tmp_path / "v.mp4"),
+    out = llmrl("mpc", "run", "--robot", "manipulator", "--spec", str(spec), "--video", str(tmp_path / "v.mp4"),
                 env={"MUJOCO_GL": "glfw"}, cwd=tmp_path)
     assert out.returncode == 2 and "offscreen rendering is not available" in out.stderr and "MUJOCO_GL=egl" in out.stderr
     assert not (tmp_path / "v.mp4").exists() and not (tmp_path / "runs").exists()  # stopped before anything ran
 
 
 def test_schema_command() -> None:
-    out = llmrl("mpc", "schema", "--task", "quadruped")
+    out = llmrl("mpc", "schema", "--robot", "quadruped")
     assert out.returncode == 0, out.stderr
     assert "set_foot_stepping_parameters" in out.stdout
 
@@ -121,7 +121,7 @@ def test_video_with_offscreen_rendering(tmp_path) -> None:
     spec.write_text(json.dumps({"task": "manipulator", "calls": [
         {"fn": "set_joint_fraction_reward", "joint": "base_yaw", "fraction": 0.7}, {"fn": "execute_plan", "plan_duration": 1.0}]}))
     video = tmp_path / "v.mp4"
-    out = llmrl("mpc", "run", "--task", "manipulator", "--spec", str(spec), "--video", str(video), "--samples", "16",
+    out = llmrl("mpc", "run", "--robot", "manipulator", "--spec", str(spec), "--video", str(video), "--samples", "16",
                 "--json", env={"MUJOCO_GL": "egl"}, cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     import imageio_ffmpeg

@@ -21,5 +21,5 @@ def test_example_quadruped_spec_runs_in_python_and_through_the_cli(run_doc_snipp
 
 
 def test_headless_render_check(run_doc_snippet) -> None:
-    out = run_doc_snippet("llmrl-env-mujoco.md", "headless-render").stdout
+    out = run_doc_snippet("robots.md", "headless-render").stdout
     assert re.search(r"rendered \(\d+, \d+, 3\) uint8", out), out

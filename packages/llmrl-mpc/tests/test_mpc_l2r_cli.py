@@ -62,7 +62,7 @@ class ScriptedTestDoubleEndpoint:
 
 
 def l2r(endpoint, tmp_path, *args):
-    return subprocess.run([LLMRL, "l2r", *args, "--task", "manipulator", "--provider", "openai", "--base-url", endpoint.url,
+    return subprocess.run([LLMRL, "l2r", *args, "--robot", "manipulator", "--provider", "openai", "--base-url", endpoint.url,
                            "--model", "scripted-test-double", "--threads", "2"],
                           capture_output=True, text=True, timeout=300, cwd=tmp_path,  # MUJOCO_LOG.TXT lands in tmp_path
                           env={**os.environ, "COLUMNS": "200"})

@@ -10,9 +10,8 @@ import numpy as np
 import pytest
 
 mujoco = pytest.importorskip("mujoco")
-pytest.importorskip("llmrl_env_mujoco", reason="the robot tasks live in the llmrl-env-mujoco plugin")
 
-from llmrl_mpc.task import get_task  # noqa: E402
+from llmrl_mpc.robots import make_robot  # noqa: E402
 from llmrl_mpc.trajectory import Trajectory  # noqa: E402
 
 BENCHMARKS = Path(__file__).resolve().parents[3] / "benchmarks"
@@ -33,7 +32,7 @@ def _reported_metrics(task) -> set[str]:
 @pytest.mark.parametrize("suite", sorted(SUITES))
 def test_suite_specs_validate_and_checks_name_reported_metrics(suite: str) -> None:
     entries = _entries(suite)
-    tasks = {name: get_task(name) for name in sorted({e["task"] for e in entries})}
+    tasks = {name: make_robot(name) for name in sorted({e["task"] for e in entries})}
     metrics = {name: _reported_metrics(task) for name, task in tasks.items()}
     for e in entries:
         spec = tasks[e["task"]].validate(e["spec"])  # raises RewardSpecError naming the bad field

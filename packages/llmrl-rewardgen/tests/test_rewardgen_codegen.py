@@ -138,3 +138,14 @@ def test_candidate_code_does_not_run_in_process(local_sandbox, tmp_path):
     except CodegenError:
         pass  # the sandbox may refuse the write (read-only host paths): either way the host file is untouched
     assert not marker.exists()
+
+
+def test_a_failing_sandbox_stops_the_loop_with_core_s_sandbox_error() -> None:
+    """A sandbox_error is the sandbox's failure, not the candidate's: no repair round, llmrl-core's one error."""
+    from llmrl_core import ComponentUnavailableError, ExecResult, SandboxUnavailableError
+    from llmrl_rewardgen.codegen import judge
+
+    broken = ExecResult("", "sandbox error: the worker died or stopped answering", None, "sandbox_error", 0.1)
+    with pytest.raises(SandboxUnavailableError, match="the sandbox failed .*worker died") as info:
+        judge(broken, timeout_s=5, memory_mb=256)
+    assert isinstance(info.value, ComponentUnavailableError)

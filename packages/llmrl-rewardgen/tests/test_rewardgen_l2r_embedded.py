@@ -23,9 +23,9 @@ def quadruped():
     from llmrl_core import make_env
 
     try:
-        return make_env("llmrl/Quadruped-v0").unwrapped.task
+        return make_env("llmrl/Quadruped-v0").unwrapped.robot
     except Exception as exc:  # noqa: BLE001 - the env plugin is optional for llmrl-rewardgen
-        pytest.skip(f"llmrl-env-mujoco's quadruped is not available: {exc}")
+        pytest.skip(f"llmrl-mpc's quadruped is not available: {exc}")
 
 
 def test_embedded_model_through_descriptor_and_coder(embedded_llm, quadruped, local_sandbox, caplog):

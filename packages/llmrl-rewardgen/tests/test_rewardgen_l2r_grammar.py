@@ -15,11 +15,11 @@ from llmrl_rewardgen.l2r.grammar import reward_program_grammar
 @pytest.fixture(scope="module")
 def tasks():
     try:
-        from llmrl_mpc.task import get_task
+        from llmrl_mpc.robots import make_robot
 
-        return {name: get_task(name) for name in ("quadruped", "manipulator")}
-    except Exception as exc:  # noqa: BLE001 - the env plugin is optional for llmrl-rewardgen
-        pytest.skip(f"llmrl-env-mujoco's L2R tasks are not available: {exc}")
+        return {name: make_robot(name) for name in ("quadruped", "manipulator")}
+    except Exception as exc:  # noqa: BLE001 - llmrl-mpc is optional for llmrl-rewardgen
+        pytest.skip(f"llmrl-mpc's L2R robots are not available: {exc}")
 
 
 def test_number_range_admits_exactly_the_numbers_in_range(grammar_walker):

@@ -15,6 +15,7 @@ from llmrl_core.errors import (
     DuplicateComponentError,
     LlmrlError,
     PluginLoadError,
+    SandboxUnavailableError,
     UnknownComponentError,
 )
 from llmrl_core.gym_registration import register_env_specs
@@ -60,8 +61,8 @@ __all__ = [
     "Backend", "BackendSpec", "ChatMessage", "CommandSpec", "Component", "ComponentUnavailableError",
     "ConfigError", "DoctorCheck", "DuplicateComponentError", "EnvironmentSpec", "ExecResult", "ExecStatus",
     "FinishReason", "Generation", "GrammarUnsupportedError", "LLMProvider", "LlmrlError", "PluginLoadError",
-    "PluginManager", "Prompt", "ProviderSpec", "SamplingParams", "Sandbox", "SandboxSpec", "Task", "TaskExample",
-    "TaskSpec", "UnknownComponentError", "__version__", "get_backend", "get_plugin_manager", "get_provider",
+    "PluginManager", "Prompt", "ProviderSpec", "SamplingParams", "Sandbox", "SandboxSpec", "SandboxUnavailableError",
+    "Task", "TaskExample", "TaskSpec", "UnknownComponentError", "__version__", "get_backend", "get_plugin_manager", "get_provider",
     "get_sandbox", "get_task", "hookimpl", "list_components", "load_config", "make_env", "refuse_grammar",
     "register_env_specs", "register_environments", "set_plugin_manager",
 ]

@@ -22,7 +22,7 @@ class UnknownComponentError(LlmrlError, LookupError):
         self.kind, self.name, self.known = kind, name, sorted(known)
         import difflib
 
-        installable = {k: v for k, v in (installable or {}).items() if k not in self.known}
+        installable = {k: v for k, v in (installable or {}).items() if k not in self.known and k != name}
         close = difflib.get_close_matches(name, [*self.known, *installable], n=3, cutoff=0.5)
         lines = [f"unknown {kind} {name!r}."]
         if close:
@@ -54,6 +54,15 @@ class DuplicateComponentError(LlmrlError):
 
 class ComponentUnavailableError(LlmrlError):
     """A component exists but cannot run here (a missing extra, no GPU, ...)."""
+
+
+class SandboxUnavailableError(ComponentUnavailableError, RuntimeError):
+    """The sandbox itself cannot run code (not the code it was given): it failed to start, or it fails executions.
+
+    The one sandbox-failure error of every sandbox plugin and package: a sandbox that cannot start raises it,
+    and a caller that finds a sandbox failing (``sandbox_error`` results) raises it rather than scoring or
+    repairing code that never ran. The message names the sandbox and the fix.
+    """
 
 
 class ConfigError(LlmrlError, ValueError):

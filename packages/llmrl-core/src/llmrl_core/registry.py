@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import TYPE_CHECKING, Any
 
 from llmrl_core.config import validate_config_model
-from llmrl_core.errors import ComponentUnavailableError, UnknownComponentError
+from llmrl_core.errors import ComponentUnavailableError, ConfigError, UnknownComponentError
 from llmrl_core.gym_registration import register_env_specs
 from llmrl_core.plugins import Component, PluginManager, get_plugin_manager
 from llmrl_core.specs import ComponentKind, EnvironmentSpec
@@ -16,34 +17,6 @@ if TYPE_CHECKING:
     from llmrl_core.sandbox import Sandbox
     from llmrl_core.task import Task
 
-# First-party components and the distribution that provides each, for "how to install" hints.
-FIRST_PARTY: dict[ComponentKind, dict[str, str]] = {
-    "provider": {
-        "transformers": "llmrl-provider-transformers",
-        "openai": "llmrl-provider-openai",
-        "vllm": "llmrl-provider-vllm",
-    },
-    "sandbox": {"local": "llmrl-sandbox-local", "fusion": "llmrl-sandbox-fusion", "e2b": "llmrl-sandbox-e2b"},
-    "backend": {"cuda": "llmrl-backend-cuda"},
-    "task": {"arithmetic": "llmrl-env-math", "gsm8k": "llmrl-env-math", "math": "llmrl-env-math"},
-    "environment": {},
-}
-ENV_PREFIX_DISTRIBUTIONS = {
-    "llmrl/DarkRoom": "llmrl-env-gridworld",
-    "llmrl/DarkKeyToDoor": "llmrl-env-gridworld",
-    "llmrl/AdversarialBandit": "llmrl-env-gridworld",
-    "llmrl/BabyAI": "llmrl-env-babyai",
-    "llmrl/Quadruped": "llmrl-env-mujoco",
-    "llmrl/Manipulator": "llmrl-env-mujoco",
-}
-
-
-def _install_hint(kind: ComponentKind, name: str) -> str | None:
-    dist = FIRST_PARTY.get(kind, {}).get(name)
-    if dist is None and kind == "environment":
-        dist = next((d for prefix, d in ENV_PREFIX_DISTRIBUTIONS.items() if name.startswith(prefix)), None)
-    return f"It is provided by {dist}: pip install {dist}" if dist else None
-
 
 def _manager(pm: PluginManager | None) -> PluginManager:
     return pm if pm is not None else get_plugin_manager()
@@ -51,8 +24,10 @@ def _manager(pm: PluginManager | None) -> PluginManager:
 
 def _unknown(kind: ComponentKind, name: str, manager: PluginManager) -> UnknownComponentError:
     """The miss, with what may explain it: failed plugins, rejected duplicates, plugins kept out."""
+    from llmrl_core.catalogue import install_hint, load_catalogue
+
     return UnknownComponentError(
-        kind, name, manager.names(kind), _install_hint(kind, name), FIRST_PARTY.get(kind),
+        kind, name, manager.names(kind), install_hint(kind, name, manager), load_catalogue().get(kind),
         failed=[f"{f.plugin} ({f.distribution}): {f.error}" for f in manager.failures],
         duplicates=[f"{d.name!r} ({' and '.join(d.distributions)})" for d in manager.duplicates(kind)],
         skipped=manager.skipped,
@@ -81,21 +56,33 @@ def _build(kind: ComponentKind, name: str, config: dict[str, Any], pm: PluginMan
         ) from exc
     if validated is None:
         return factory(**config)
-    if _takes_config_model(factory):
+    if takes_config_model(factory):
         return factory(validated)  # validated once, here; the factory does not validate again
+    warnings.warn(
+        f"{kind} {name!r} ({comp.distribution}): its factory {spec.factory} takes the settings as keyword "
+        f"arguments, which is deprecated. Give it one positional parameter named config "
+        f"(def __init__(self, config: {spec.config.__name__})): it then receives the validated model, and the "
+        "settings are declared once, in the model. See docs/plugin-authoring.md.",
+        DeprecationWarning, stacklevel=3,
+    )
     return factory(**{field: getattr(validated, field) for field in type(validated).model_fields})
 
 
-def _takes_config_model(factory: Any) -> bool:
-    """A factory whose only parameter is ``config`` receives the validated model; others get its fields."""
+def takes_config_model(factory: Any) -> bool:
+    """Whether ``factory`` takes the validated config model: its only positional parameter is ``config``.
+
+    Further parameters may follow as keyword-only ones with defaults (hooks for tests, such as a client factory).
+    """
     import inspect
 
     try:
         params = list(inspect.signature(factory).parameters.values())
     except (TypeError, ValueError):
         return False
-    return (len(params) == 1 and params[0].name == "config"
-            and params[0].kind in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD))
+    if not params or params[0].name != "config" or params[0].kind not in (
+            inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD):
+        return False
+    return all(p.kind == inspect.Parameter.KEYWORD_ONLY and p.default is not inspect.Parameter.empty for p in params[1:])
 
 
 def get_provider(name: str, *, pm: PluginManager | None = None, **config: Any) -> LLMProvider:
@@ -113,21 +100,23 @@ def get_task(name: str, *, pm: PluginManager | None = None, **config: Any) -> Ta
     return _build("task", name, config, pm)
 
 
-def get_backend(name: str | None = None, *, pm: PluginManager | None = None) -> Backend:
-    """The backend ``name``, or with no name the highest-priority available one."""
+def get_backend(name: str | None = None, *, pm: PluginManager | None = None, **config: Any) -> Backend:
+    """The backend ``name`` (with its validated ``config``), or with no name the highest-priority available one."""
     manager = _manager(pm)
     if name is not None:
-        backend = _build("backend", name, {}, pm)
+        backend = _build("backend", name, config, pm)
         if not backend.is_available():
             raise ComponentUnavailableError(
                 f"backend {name!r} is installed but not available on this machine "
                 f"({backend.describe()}). Run `llmrl doctor` to see why, or omit the name to use the best available."
             )
         return backend
+    if config:
+        raise ConfigError(f"backend settings ({', '.join(config)}) need a backend name, e.g. get_backend('cuda', index=1)")
     candidates = sorted(manager.components("backend"), key=lambda c: -getattr(c.spec, "priority", 0))
     for comp in candidates:
         try:
-            backend = comp.spec.load()()
+            backend = _build("backend", comp.name, {}, manager)
         except Exception:  # noqa: BLE001 - an unusable backend is skipped, not fatal
             continue
         if backend.is_available():

@@ -43,7 +43,9 @@ class _FactorySpec:
     factory: str
     description: str = ""
     config: type | None = None
-    """A pydantic model class validating the keyword arguments of the factory."""
+    """The component's settings: a pydantic model class. The registry validates the keyword arguments of
+    ``get_provider(name, **settings)`` (and the like) against it, once, and calls ``factory(config)`` with the
+    validated model. Without one, the factory is called with the keyword arguments as given."""
     doctor: str | None = None
     """``"module:attr"`` of a function returning the :class:`DoctorCheck` list that ``llmrl doctor`` shows for
     this component (what it needs from the machine); imported only when the doctor runs."""
@@ -54,28 +56,29 @@ class _FactorySpec:
 
 @dataclass(frozen=True)
 class ProviderSpec(_FactorySpec):
-    """An LLM provider: ``factory(**config) -> LLMProvider``."""
+    """An LLM provider: ``factory(config) -> LLMProvider``."""
 
     kind: ComponentKind = field(default="provider", init=False)
 
 
 @dataclass(frozen=True)
 class SandboxSpec(_FactorySpec):
-    """A sandbox for untrusted code: ``factory(**config) -> Sandbox``."""
+    """A sandbox for untrusted code: ``factory(config) -> Sandbox``."""
 
     kind: ComponentKind = field(default="sandbox", init=False)
 
 
 @dataclass(frozen=True)
 class TaskSpec(_FactorySpec):
-    """An LLM reasoning task (prompts + verifier): ``factory(**config) -> Task``."""
+    """An LLM reasoning task (prompts + verifier): ``factory(config) -> Task``."""
 
     kind: ComponentKind = field(default="task", init=False)
 
 
 @dataclass(frozen=True)
 class BackendSpec(_FactorySpec):
-    """A hardware backend: ``factory() -> Backend``. Higher priority wins when no name is given."""
+    """A hardware backend: ``factory(config)`` (or ``factory()`` without settings) ``-> Backend``. Higher
+    priority wins when no name is given."""
 
     priority: int = 0
     kind: ComponentKind = field(default="backend", init=False)
@@ -106,6 +109,8 @@ class CommandSpec:
 
     ``app`` names a ``typer.Typer`` (a group: ``llmrl <name> <command> ...``) or a
     plain function, which becomes the single command ``llmrl <name> ARGS...``.
+    A name of two words, ``"<group> <command>"``, adds the command to an existing group
+    (llmrl-core's ``sandbox``, or another plugin's): ``llmrl sandbox serve`` is the fusion plugin's.
 
     The module named by ``app`` must import quickly: it is imported every time
     the CLI starts. Keep heavy imports inside the command functions.

@@ -1,7 +1,8 @@
-"""llmrl-mpc: model-predictive control on MuJoCo (sampling planners and iLQG) with MJPC-style costs.
+"""llmrl-mpc: model-predictive control on MuJoCo (sampling planners and iLQG) with MJPC-style costs,
+and the robots it drives (:mod:`llmrl_mpc.robots`: L2R's quadruped and manipulator).
 
-``import llmrl_mpc`` stays light (numpy + pydantic); the planner and controller,
-which import mujoco, load on first access.
+``import llmrl_mpc`` stays light (numpy, pydantic, and the robots' Gymnasium ids registered); the
+planner, the controller and the robots, which import mujoco, load on first access.
 """
 
 from __future__ import annotations

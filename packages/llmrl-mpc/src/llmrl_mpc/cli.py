@@ -1,4 +1,4 @@
-"""``llmrl mpc ...``: run a reward spec on a robot task with the receding-horizon controller (sampling planners or iLQG).
+"""``llmrl mpc ...``: run a reward spec on a robot with the receding-horizon controller (sampling planners or iLQG).
 
 This module is imported every time the CLI starts: heavy imports stay inside the commands.
 """
@@ -13,13 +13,12 @@ import typer
 
 from llmrl_core.cli.runkit import RunContext, run_command
 from llmrl_mpc.config import MPCRunConfig
+from llmrl_mpc.robots import ROBOTS
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help="MPC (sampling planners, iLQG) on MuJoCo robot tasks driven by reward specs.")
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="MPC (sampling planners, iLQG) on MuJoCo robots driven by reward specs.")
 
 
-class TaskName(StrEnum):
-    quadruped = "quadruped"
-    manipulator = "manipulator"
+RobotName = StrEnum("RobotName", {name: name for name in ROBOTS})
 
 
 RENDER_HINT = ("offscreen rendering is not available here ({why}). Video needs MUJOCO_GL=egl (a GPU/EGL driver) or "
@@ -27,7 +26,7 @@ RENDER_HINT = ("offscreen rendering is not available here ({why}). Video needs M
                "Run again without --video to control without recording.")
 
 
-def _video_writer(path: Path, task, fps: int):
+def _video_writer(path: Path, robot, fps: int):
     """Check offscreen rendering works before any control starts; return (on_step, close)."""
     import os
 
@@ -41,11 +40,11 @@ def _video_writer(path: Path, task, fps: int):
     try:
         import imageio.v2 as imageio
 
-        renderer = mujoco.Renderer(task.model, 360, 480)
+        renderer = mujoco.Renderer(robot.model, 360, 480)
     except Exception as exc:  # noqa: BLE001 - any GL/codec failure means: no video here
         raise ComponentUnavailableError("--video: " + RENDER_HINT.format(why=f"{type(exc).__name__}: {exc}")) from None
-    every = max(1, round(1.0 / (fps * task.model.opt.timestep)))  # physics steps per frame
-    real_fps = 1.0 / (every * task.model.opt.timestep)  # so the video plays in real time
+    every = max(1, round(1.0 / (fps * robot.model.opt.timestep)))  # physics steps per frame
+    real_fps = 1.0 / (every * robot.model.opt.timestep)  # so the video plays in real time
     writer = imageio.get_writer(str(path), fps=real_fps, macro_block_size=8)  # 480x360: no resizing
     count = [0]
 
@@ -99,28 +98,28 @@ def run(
     video: Path | None = typer.Option(None, "--video", help="Write an mp4 (needs MUJOCO_GL=egl or osmesa)."),  # noqa: B008 - typer's idiom
     json_out: bool = typer.Option(False, "--json", help="Print the result as one JSON object."),
 ) -> None:
-    """Run SPEC on TASK with receding-horizon MPC (sampling or iLQG); print the metrics reached per segment."""
+    """Run SPEC on ROBOT with receding-horizon MPC (sampling or iLQG); print the metrics reached per segment."""
     from llmrl_core.cli.output import console
     from llmrl_core.runs import prepare_run
+    from llmrl_mpc.robots import make_robot
     from llmrl_mpc.runner import run_spec, write_run
-    from llmrl_mpc.task import get_task
 
-    the_task = get_task(cfg.task)
-    parsed = the_task.validate_file(cfg.spec)  # a RewardSpecError names the bad fields
+    robot = make_robot(cfg.robot)
+    parsed = robot.validate_file(cfg.spec)  # a RewardSpecError names the bad fields
     cfg, _ = prepare_run(cfg, ctx.run, resume=False)
     on_step, close = (None, None)
     if video is not None:
-        on_step, close = _video_writer(video, the_task, fps=30)
+        on_step, close = _video_writer(video, robot, fps=30)
     ctx.run.write_config(cfg)
     try:
         with ctx.progress() as report:
-            result = run_spec(the_task, parsed, cfg.planner, replan_every=cfg.replan_every, seconds=cfg.seconds,
+            result = run_spec(robot, parsed, cfg.planner, replan_every=cfg.replan_every, seconds=cfg.seconds,
                               seed=cfg.planner.seed, on_step=on_step, on_progress=progress_adapter(report))
     finally:
         if close is not None:
             close()
-    write_run(ctx.run, result, header=f"# llmrl mpc run: {cfg.spec} on {cfg.task} ({cfg.planner.method})")
-    summary = {"task": cfg.task, **result.summary(), "run_dir": str(ctx.run.root)}
+    write_run(ctx.run, result, header=f"# llmrl mpc run: {cfg.spec} on {cfg.robot} ({cfg.planner.method})")
+    summary = {"robot": cfg.robot, **result.summary(), "run_dir": str(ctx.run.root)}
     if video is not None:
         summary["video"] = str(video)
     if json_out:
@@ -134,8 +133,8 @@ def run(
 
 
 @app.command()
-def schema(task: TaskName = typer.Option(..., "--task", help="The robot task.")) -> None:  # noqa: B008 - typer's idiom
-    """Print the JSON schema of TASK's reward spec (what an L2R reward coder must produce)."""
-    from llmrl_mpc.task import get_task
+def schema(robot: RobotName = typer.Option(..., "--robot", help="The robot.")) -> None:  # noqa: B008 - typer's idiom
+    """Print the JSON schema of the robot's reward spec (what an L2R reward coder must produce)."""
+    from llmrl_mpc.robots import make_robot
 
-    typer.echo(json.dumps(get_task(task.value).spec_model.model_json_schema(), indent=2))
+    typer.echo(json.dumps(make_robot(robot.value).spec_model.model_json_schema(), indent=2))

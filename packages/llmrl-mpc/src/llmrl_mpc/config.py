@@ -11,6 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from llmrl_mpc.robots import ROBOTS
 from llmrl_mpc.splines import Interpolation
 
 PlannerMethod = Literal["predictive_sampling", "cem", "mppi", "ilqg"]
@@ -43,24 +44,24 @@ class PlannerConfig(BaseModel):
     ilqg_feedback: bool = Field(False, description="iLQG: apply the feedback gains to the measured state (closed-loop line search, control between replans); off: open-loop actions, as the suite runs it.")
 
 
-TaskName = Literal["quadruped", "manipulator"]
+RobotName = Literal[tuple(ROBOTS)]  # "quadruped", "manipulator"
 
 
 class ControlRunConfig(BaseModel):
-    """What the run commands share: the robot task, the controller and how long each segment runs."""
+    """What the run commands share: the robot, the controller and how long each segment runs."""
 
     model_config = ConfigDict(extra="forbid")
 
-    task: TaskName = Field("quadruped", description="The robot task.")
+    robot: RobotName = Field("quadruped", description="The robot (a reward spec names it under \"task\").")
     seconds: float | None = Field(None, gt=0, description="Run each execute_plan segment this long instead of its own duration (s).")
     replan_every: int = Field(5, ge=1, description="Plant steps (0.01 s each) between plans; 5 replans every 50 ms, as the suite runs.")
     planner: PlannerConfig = Field(default_factory=PlannerConfig, description="The planner; any field with --set planner.<field>=value.")
 
 
 class MPCRunConfig(ControlRunConfig):
-    """``llmrl mpc run``: a reward spec on a robot task under receding-horizon MPC."""
+    """``llmrl mpc run``: a reward spec on a robot under receding-horizon MPC."""
 
-    task: TaskName = Field(..., description="The robot task.")
+    robot: RobotName = Field(..., description="The robot (a reward spec names it under \"task\").")
     spec: Path = Field(..., description='Reward spec JSON: {"task": ..., "calls": [...]} ending with execute_plan.')
     output: str = Field("runs/mpc/{time}", description="Run directory: config.yaml, metrics.jsonl (one line per segment), "
                         "summary.md; {time} becomes the start time.")

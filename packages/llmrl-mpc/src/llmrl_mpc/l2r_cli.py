@@ -30,19 +30,19 @@ def l2r(cfg: L2RRunConfig, ctx: RunContext,
     except ImportError:
         raise ComponentUnavailableError("llmrl l2r needs llmrl-rewardgen: pip install 'llmrl-mpc[l2r]'") from None
     from llmrl_mpc.cli import progress_adapter
+    from llmrl_mpc.robots import make_robot
     from llmrl_mpc.runner import run_spec, write_run
-    from llmrl_mpc.task import get_task
 
-    the_task = get_task(cfg.task)
+    robot = make_robot(cfg.robot)
     cfg, _ = prepare_run(cfg, ctx.run, resume=False)
     options = {k: v for k, v in {"model": cfg.model, "base_url": cfg.base_url}.items() if v is not None}
     config = L2RConfig(use_descriptor=not cfg.coder_only, seed=cfg.seed, descriptor_max_tokens=cfg.max_tokens,
                        coder=CodegenConfig(repair_budget=cfg.repair_budget, temperature=0.3, max_tokens=cfg.max_tokens,
                                            seed=cfg.seed, timeout_s=20.0, memory_mb=512))
-    out: dict = {"task": cfg.task, "provider": cfg.provider, "model": cfg.model, "turns": []}
+    out: dict = {"robot": cfg.robot, "provider": cfg.provider, "model": cfg.model, "turns": []}
     ctx.run.write_config(cfg)
     with get_provider(cfg.provider, **options) as llm, get_sandbox(cfg.sandbox) as box:
-        translator = L2RTranslator(the_task, llm, box, config)
+        translator = L2RTranslator(robot, llm, box, config)
         for instruction in cfg.instructions:
             with console.status(f"l2r: translating {instruction!r} with {cfg.provider} ..."):
                 turn = translator.translate(instruction)  # a TranslationError stops here: no controller started
@@ -53,16 +53,16 @@ def l2r(cfg: L2RRunConfig, ctx: RunContext,
     header = "\n\n".join(_turn_markdown(t) for t in out["turns"])
     if cfg.run:
         with ctx.progress() as report:
-            result = run_spec(the_task, translator.turns[-1].spec, cfg.planner, replan_every=cfg.replan_every,
+            result = run_spec(robot, translator.turns[-1].spec, cfg.planner, replan_every=cfg.replan_every,
                               seconds=cfg.seconds, seed=cfg.seed, on_progress=progress_adapter(report))
-        write_run(ctx.run, result, header=f"# llmrl l2r on {cfg.task}\n\n{header}\n\n# Controller ({cfg.planner.method})")
+        write_run(ctx.run, result, header=f"# llmrl l2r on {cfg.robot}\n\n{header}\n\n# Controller ({cfg.planner.method})")
         summary = result.summary()
         out["metrics"] = [s["metrics"] for s in summary["segments"]]
         out["realtime_factor"] = summary["realtime_factor"]
         if not json_out:
             _print_metrics(console, summary)
     else:
-        ctx.run.write_summary(f"# llmrl l2r on {cfg.task}\n\n{header}\n\nThe controller was not run (--no-run).\n")
+        ctx.run.write_summary(f"# llmrl l2r on {cfg.robot}\n\n{header}\n\nThe controller was not run (--no-run).\n")
     out["run_dir"] = str(ctx.run.root)
     if json_out:
         typer.echo(json.dumps(out))

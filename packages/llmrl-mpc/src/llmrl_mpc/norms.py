@@ -58,7 +58,7 @@ def check_norm_params(kind: NormType | str, params: Sequence[float]) -> tuple[fl
 
 
 def _sumsq(r: np.ndarray) -> np.ndarray:
-    """``r'r`` over the last axis. For the few-dimensional residuals of robot tasks, column-wise adds on
+    """``r'r`` over the last axis. For the few-dimensional residuals of the robots, column-wise adds on
     (K, T) views beat ``einsum``, whose inner loop would run over only ``dim`` elements per row."""
     dim = r.shape[-1]
     if not 0 < dim <= 4:

@@ -1,4 +1,4 @@
-"""Run a reward spec on a task with the receding-horizon controller, segment by segment."""
+"""Run a reward spec on a robot with the receding-horizon controller, segment by segment."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import numpy as np
 from llmrl_core.runs import RunDir
 from llmrl_mpc.config import PlannerConfig
 from llmrl_mpc.controller import Controller
-from llmrl_mpc.task import MPCTask
+from llmrl_mpc.robots.base import RobotTask
 from llmrl_mpc.trajectory import Trajectory
 
 log = logging.getLogger(__name__)
@@ -70,7 +70,7 @@ def write_run(run: RunDir, result: RunResult, header: str = "") -> None:
     run.write_summary("\n".join(lines) + "\n")
 
 
-def run_spec(task: MPCTask, spec: Any, config: PlannerConfig | None = None, *, replan_every: int = 2,
+def run_spec(robot: RobotTask, spec: Any, config: PlannerConfig | None = None, *, replan_every: int = 2,
              seconds: float | None = None, seed: int = 0,
              on_step: Callable[[mujoco.MjData], None] | None = None,
              on_progress: Callable[[float, float], None] | None = None) -> RunResult:
@@ -79,25 +79,25 @@ def run_spec(task: MPCTask, spec: Any, config: PlannerConfig | None = None, *, r
     ``seconds`` replaces every segment's duration. ``on_step(data)`` is called after
     each physics step (video frames), ``on_progress(done_s, total_s)`` for progress bars.
     """
-    spec = task.validate(spec)
+    spec = robot.validate(spec)
     config = config or PlannerConfig()
-    model = task.model
+    model = robot.model
     data = mujoco.MjData(model)
-    task.home(data)
-    task.reset_reward()
+    robot.home(data)
+    robot.reset_reward()
     segments = [(calls, seconds if seconds is not None else d) for calls, d in spec.segments()]
     total = sum(d for _, d in segments)
     result = RunResult()
     dt = model.opt.timestep
-    state = np.empty(task.layout.nstate)
+    state = np.empty(robot.layout.nstate)
     start = time.perf_counter()
-    with Controller(model, task.cost, config.model_copy(update={"seed": seed}), replan_every=replan_every,
+    with Controller(model, robot.cost, config.model_copy(update={"seed": seed}), replan_every=replan_every,
                     initial_ctrl=data.ctrl.copy()) as ctrl:
         for calls, duration in segments:
             for call in calls:
-                task.apply_call(call)
+                robot.apply_call(call)
             steps = max(1, round(duration / dt))
-            states = np.empty((1, steps, task.layout.nstate))
+            states = np.empty((1, steps, robot.layout.nstate))
             sensors = np.empty((1, steps, model.nsensordata))
             ctrls = np.empty((1, steps, model.nu))
             for k in range(steps):
@@ -114,8 +114,8 @@ def run_spec(task: MPCTask, spec: Any, config: PlannerConfig | None = None, *, r
                 if on_progress is not None and k % 10 == 0:
                     on_progress(result.sim_seconds + k * dt, total)
             result.sim_seconds += steps * dt
-            trace = Trajectory(task.layout, states, sensors, ctrls)
-            result.segments.append(SegmentResult(duration, task.metrics(trace), task.active_terms()))
+            trace = Trajectory(robot.layout, states, sensors, ctrls)
+            result.segments.append(SegmentResult(duration, robot.metrics(trace), robot.active_terms()))
         result.plans, result.plan_seconds = ctrl.plans, ctrl.plan_seconds
     result.wall_seconds = time.perf_counter() - start
     return result

@@ -13,7 +13,7 @@ from llmrl_core.lazy import lazy_exports
 
 _CODEGEN = (
     "CodegenConfig", "CodegenError", "CodegenLoop", "CodegenRound", "CodegenTranscript", "ExtractionError",
-    "SandboxFailure", "SandboxProgram", "first_of", "harness", "json_field", "python_block",
+    "SandboxProgram", "first_of", "harness", "json_field", "python_block",
 )
 __all__ = sorted(_CODEGEN)
 __getattr__, __dir__ = lazy_exports(__name__, dict.fromkeys(_CODEGEN, "llmrl_rewardgen.codegen"))

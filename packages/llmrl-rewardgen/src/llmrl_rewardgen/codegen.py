@@ -25,7 +25,15 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from llmrl_core import ChatMessage, ExecResult, LLMProvider, LlmrlError, SamplingParams, Sandbox
+from llmrl_core import (
+    ChatMessage,
+    ExecResult,
+    LLMProvider,
+    LlmrlError,
+    SamplingParams,
+    Sandbox,
+    SandboxUnavailableError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -40,10 +48,6 @@ class CodegenError(LlmrlError):
     def __init__(self, message: str, transcript: CodegenTranscript):
         self.transcript = transcript
         super().__init__(message)
-
-
-class SandboxFailure(LlmrlError):
-    """The sandbox itself failed (not the candidate code): repairing the code cannot help."""
 
 
 # --- extracting code from a reply ---------------------------------------------------------
@@ -282,7 +286,7 @@ def parse_verdict(result: ExecResult) -> dict[str, Any] | None:
 def judge(result: ExecResult, *, timeout_s: float, memory_mb: int) -> tuple[dict[str, Any] | None, str | None]:
     """Turn one sandbox result into ``(verdict, error)``; ``error`` is None only for an accepted candidate."""
     if result.status == "sandbox_error":
-        raise SandboxFailure(
+        raise SandboxUnavailableError(  # the sandbox failed, not the candidate: repairing the code cannot help
             f"the sandbox failed (not the candidate code): {result.error_last_line or result.stderr[-500:]}. "
             "Check the sandbox with `llmrl doctor`."
         )

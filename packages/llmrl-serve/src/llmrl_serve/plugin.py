@@ -1,4 +1,4 @@
-"""Hook implementations: the two commands, described without importing the server stack."""
+"""Hook implementations: ``llmrl serve``, described without importing the server stack."""
 
 from __future__ import annotations
 
@@ -11,9 +11,4 @@ def llmrl_commands():
         name="serve",
         app="llmrl_serve.cli:serve",
         description="Serve any llmrl provider (default: the embedded SmolLM2) over an OpenAI-compatible HTTP API.",
-    )
-    yield CommandSpec(
-        name="generate",
-        app="llmrl_serve.cli:generate",
-        description="Complete a prompt with any llmrl provider and print the completions.",
     )

@@ -38,17 +38,13 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from llmrl_core import ExecResult, Generation, LLMProvider, LlmrlError, SamplingParams, Sandbox
+from llmrl_core import ExecResult, Generation, LLMProvider, SamplingParams, Sandbox, SandboxUnavailableError
 from llmrl_toolrl.config import ToolConfig
 from llmrl_toolrl.observation import STOP, extract_last_python_block, format_observation, output_block_tail
 
 log = logging.getLogger(__name__)
 
 NO_CODE = "No complete ```python block to run before ```output."
-
-
-class SandboxUnavailableError(LlmrlError, RuntimeError):
-    """The sandbox itself failed (not the model's code): training must stop rather than score answers wrong."""
 
 
 @dataclass(frozen=True)

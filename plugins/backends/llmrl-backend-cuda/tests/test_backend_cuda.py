@@ -26,8 +26,9 @@ def test_without_gpu_default_is_cpu_and_naming_cuda_explains():
     with pytest.raises(ComponentUnavailableError, match="llmrl doctor"):
         get_backend("cuda")
     from llmrl_backend_cuda.backend import CudaBackend
+    from llmrl_backend_cuda.config import CudaBackendConfig
 
-    assert CudaBackend().describe()["reason"]
+    assert CudaBackend(CudaBackendConfig()).describe()["reason"]
 
 
 @pytest.mark.gpu

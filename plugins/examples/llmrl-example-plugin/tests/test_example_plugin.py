@@ -51,6 +51,17 @@ def test_subprocess_sandbox_basics():
         assert sandbox.run("print(open('data.txt').read())", files={"data.txt": b"hi"}).stdout == "hi\n"
 
 
+def test_sandbox_settings_come_from_its_config_model():
+    from llmrl_core import ConfigError
+    from llmrl_example_plugin.config import SubprocessSandboxConfig
+
+    with get_sandbox("example-subprocess", output_limit_bytes=1024) as sandbox:
+        assert isinstance(sandbox.config, SubprocessSandboxConfig) and sandbox.config.output_limit_bytes == 1024
+        assert sandbox.run("print('x' * 5000)").status == "output_limit"
+    with pytest.raises(ConfigError, match="unknown field 'output_limit'.*valid fields: output_limit_bytes, python"):
+        get_sandbox("example-subprocess", output_limit=1024)
+
+
 HOSTILE_AGAINST_EXAMPLE = '''
 import pytest
 from llmrl_core import get_sandbox

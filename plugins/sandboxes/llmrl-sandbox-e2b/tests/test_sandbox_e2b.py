@@ -8,8 +8,9 @@ import pytest
 from e2b import SandboxException, TimeoutException
 from e2b_code_interpreter.models import Context, Execution, ExecutionError, Logs, OutputMessage
 
-from llmrl_core import ComponentUnavailableError, get_sandbox
+from llmrl_core import SandboxUnavailableError, get_sandbox
 from llmrl_core.testing import HostileProgramSuite, SandboxConformance
+from llmrl_sandbox_e2b.config import E2BSandboxConfig
 from llmrl_sandbox_e2b.sandbox import E2BSandbox
 
 needs_key = pytest.mark.skipif(not os.environ.get("E2B_API_KEY"), reason="E2B_API_KEY is not set: the E2B cloud "
@@ -94,7 +95,7 @@ class FakeE2BRemoteTestDouble:
 
 def _double(script):
     FakeE2BRemoteTestDouble.created = []
-    return E2BSandbox(api_key="test-key", domain="e2b.example", pool_size=1, output_limit_bytes=2048,
+    return E2BSandbox(E2BSandboxConfig(api_key="test-key", domain="e2b.example", pool_size=1, output_limit_bytes=2048),
                       sandbox_factory=lambda **kw: FakeE2BRemoteTestDouble(script, **kw))
 
 
@@ -157,7 +158,7 @@ def test_output_cap_with_e2b_test_double() -> None:
 
 def test_fresh_sandbox_per_run_with_e2b_test_double() -> None:
     FakeE2BRemoteTestDouble.created = []
-    sb = E2BSandbox(api_key="k", fresh_sandbox_per_run=True,
+    sb = E2BSandbox(E2BSandboxConfig(api_key="k", fresh_sandbox_per_run=True),
                     sandbox_factory=lambda **kw: FakeE2BRemoteTestDouble(_stream(["1\n"]), **kw))
     assert sb.run("print(1)").stdout == "1\n" and sb.run("print(1)").ok
     assert len(FakeE2BRemoteTestDouble.created) == 2 and all(r.killed for r in FakeE2BRemoteTestDouble.created)
@@ -176,12 +177,12 @@ def test_create_failure_is_surfaced_with_e2b_test_double() -> None:
     def refuse(**kwargs):
         raise SandboxException("401: invalid API key")
 
-    sb = E2BSandbox(api_key="bad", sandbox_factory=refuse)
+    sb = E2BSandbox(E2BSandboxConfig(api_key="bad"), sandbox_factory=refuse)
     result = sb.run("print(1)")
     assert result.status == "sandbox_error" and "invalid API key" in result.stderr
 
 
 def test_missing_key_says_how_to_fix(monkeypatch) -> None:
     monkeypatch.delenv("E2B_API_KEY", raising=False)
-    with pytest.raises(ComponentUnavailableError, match="E2B_API_KEY"):
+    with pytest.raises(SandboxUnavailableError, match="E2B_API_KEY"):
         get_sandbox("e2b")

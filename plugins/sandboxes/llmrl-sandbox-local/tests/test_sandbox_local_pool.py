@@ -10,9 +10,8 @@ import time
 
 import pytest
 
-from llmrl_core import ConfigError, get_sandbox
+from llmrl_core import ConfigError, SandboxUnavailableError, get_sandbox
 from llmrl_core.testing.hostile import descendants
-from llmrl_sandbox_local.sandbox import SandboxStartError
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +60,7 @@ def test_invalid_config_names_the_field() -> None:
 
 
 def test_missing_interpreter_is_not_blamed_on_bubblewrap(tmp_path) -> None:
-    with pytest.raises(SandboxStartError) as err:
+    with pytest.raises(SandboxUnavailableError) as err:
         get_sandbox("local", workers=1, python=str(tmp_path / "no-such-python"))
     message = str(err.value)
     assert "interpreter could not be executed" in message and "apt-get install" not in message

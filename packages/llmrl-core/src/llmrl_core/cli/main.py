@@ -6,9 +6,11 @@ import logging
 import sys
 
 import typer
-from typer.core import TyperGroup
 
+from llmrl_core.cli import sandbox_cmd
 from llmrl_core.cli.doctor import doctor
+from llmrl_core.cli.generate import generate
+from llmrl_core.cli.groups import CommandGroup
 from llmrl_core.cli.output import print_error, setup_logging
 from llmrl_core.cli.plugins_cmd import plugins
 from llmrl_core.errors import LlmrlError
@@ -25,25 +27,11 @@ def _version_callback(value: bool) -> None:
         raise typer.Exit()
 
 
-class _Commands(TyperGroup):
-    """``llmrl``'s command group: an unknown command says which installed plugins were kept out."""
-
-    def resolve_command(self, ctx, args: list[str]):
-        try:
-            return super().resolve_command(ctx, args)
-        except typer.TyperException as exc:  # typer's click: "No such command 'x'."
-            skipped = get_plugin_manager().skipped
-            if skipped and isinstance(getattr(exc, "message", None), str):
-                exc.message += (f" LLMRL_PLUGINS / LLMRL_PLUGINS_EXCLUDE kept these installed plugins (and their "
-                                f"commands) out: {', '.join(skipped)}.")
-            raise
-
-
 def build_app() -> typer.Typer:
     """The root app with core's commands and every plugin's sub-app."""
     app = typer.Typer(
         name="llmrl",
-        cls=_Commands,
+        cls=CommandGroup,
         help="Where large language models and reinforcement learning meet.",
         no_args_is_help=True,
         add_completion=False,
@@ -61,18 +49,48 @@ def build_app() -> typer.Typer:
 
     app.command()(plugins)
     app.command()(doctor)
+    app.command()(generate)
+    sandbox = sandbox_cmd.group()
+    app.add_typer(sandbox, name="sandbox")
+    _add_plugin_commands(app, {"sandbox": sandbox})
+    return app
+
+
+def _add_plugin_commands(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
+    """Every plugin's commands: ``name`` becomes ``llmrl name``; ``"group name"`` joins that group's commands."""
     pm = get_plugin_manager()
+    reserved = {"plugins", "doctor", "generate", *groups}
+    nested = []
     for comp in pm.components("command"):
+        group, _, name = comp.name.rpartition(" ")
         try:
+            if comp.name in reserved:
+                raise LlmrlError(f"the command {comp.name!r} is llmrl-core's" + (
+                    f"; add a command to its group with CommandSpec(name='{comp.name} <command>')" if comp.name in groups
+                    else "; pick another name"))
             sub = comp.spec.load()
         except Exception as exc:  # noqa: BLE001 - a broken sub-app must not break the CLI
             pm.record_failure(f"command {comp.name}", comp.distribution, exc)
             continue
+        if group:
+            nested.append((group, name, comp, sub))
+            continue
+        _attach(app, name, comp.description, sub)
         if isinstance(sub, typer.Typer):
-            app.add_typer(sub, name=comp.name, help=comp.description or None)
-        else:  # a plain function is one command: `llmrl <name> ARGS...`
-            app.command(name=comp.name, help=comp.description or None)(sub)
-    return app
+            groups[name] = sub
+    for group, name, comp, sub in nested:  # after the loop: the group may come from a plugin listed later
+        if group not in groups:
+            pm.record_failure(f"command {comp.name}", comp.distribution,
+                              LlmrlError(f"there is no command group {group!r} to add {name!r} to"))
+            continue
+        _attach(groups[group], name, comp.description, sub)
+
+
+def _attach(parent: typer.Typer, name: str, description: str, sub: object) -> None:
+    if isinstance(sub, typer.Typer):
+        parent.add_typer(sub, name=name, help=description or None)
+    else:  # a plain function is one command: `llmrl <name> ARGS...`
+        parent.command(name=name, help=description or None)(sub)
 
 
 def run() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from llmrl_core.backend import Backend
-from llmrl_core.registry import get_backend, list_components
+from llmrl_core.registry import _build, get_backend, list_components
 
 
 class BackendConformance:
@@ -19,7 +19,7 @@ class BackendConformance:
         comp = next((c for c in list_components("backend") if c.name == self.backend_name), None)
         assert comp is not None, (f"backend_name {self.backend_name!r} is not registered through an llmrl entry point "
                                   "(is the plugin installed?)")
-        return comp.spec.load()()
+        return _build("backend", self.backend_name, {}, None)  # as get_backend builds it, available here or not
 
     def test_identity(self, backend: Backend) -> None:
         assert backend.name == self.backend_name, f"the backend calls itself {backend.name!r}, not backend_name"

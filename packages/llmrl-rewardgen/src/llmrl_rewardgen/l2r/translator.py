@@ -1,15 +1,15 @@
 """The L2R translator: instruction -> Motion Descriptor -> Reward Coder -> sandbox -> validated reward spec.
 
-One :class:`L2RTranslator` is one conversation with one robot task. The descriptor keeps the
+One :class:`L2RTranslator` is one conversation with one robot. The descriptor keeps the
 conversation's history (a follow-up is described in context); the coder does not, but sees
 the reward already in force, and a follow-up's spec is the previous reward's calls plus the
 new program's calls — an edit of the previous spec. The coder's code runs only in the
-sandbox (through :class:`llmrl_rewardgen.codegen.CodegenLoop`), against the task's recording
-stub; the recorded calls are validated here by the task's spec model, and anything wrong goes
+sandbox (through :class:`llmrl_rewardgen.codegen.CodegenLoop`), against the robot's recording
+stub; the recorded calls are validated here by the robot's spec model, and anything wrong goes
 back to the coder for a bounded number of repair rounds.
 
-The task is duck-typed (``name``, ``api_description()``, ``recording_stub_source()``,
-``validate()``), as ``llmrl_mpc.task.MPCTask`` describes; get it through the registry.
+The robot is duck-typed (``name``, ``api_description()``, ``recording_stub_source()``,
+``validate()``), as ``llmrl_mpc.robots.RobotTask`` provides (``llmrl_mpc.robots.make_robot(name)``).
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ class L2RConfig(BaseModel):
     seed: int | None = Field(0, description="Seed of the first descriptor sample (try k uses seed + k).")
     grammar: Literal["auto", "on", "off"] = Field(
         "auto", description=(
-            "Grammar-constrained decoding of the Reward Coder (only calls of the task's reward API, arguments in "
+            "Grammar-constrained decoding of the Reward Coder (only calls of the robot's reward API, arguments in "
             "their documented ranges): auto = on when the provider can constrain its decoding (transformers)."
         ),
     )
@@ -92,22 +92,22 @@ def call_to_code(call: dict[str, Any]) -> str:
 
 
 class L2RTranslator:
-    """Translate instructions for one task, turn by turn (see the module docstring)."""
+    """Translate instructions for one robot, turn by turn (see the module docstring)."""
 
-    def __init__(self, task: Any, provider: LLMProvider, sandbox: Sandbox, config: L2RConfig | None = None):
-        self.task, self.provider, self.sandbox = task, provider, sandbox
+    def __init__(self, robot: Any, provider: LLMProvider, sandbox: Sandbox, config: L2RConfig | None = None):
+        self.robot, self.provider, self.sandbox = robot, provider, sandbox
         self.config = config or L2RConfig()
-        if task.name not in prompts.TEMPLATES:
-            raise ConfigError(f"L2R has prompt templates for {sorted(prompts.TEMPLATES)}, not for task {task.name!r}")
+        if robot.name not in prompts.TEMPLATES:
+            raise ConfigError(f"L2R has prompt templates for {sorted(prompts.TEMPLATES)}, not for robot {robot.name!r}")
         self.history: list[ChatMessage] = []  # the descriptor's conversation (user/assistant pairs)
         self.reward_calls: list[dict[str, Any]] = []  # the reward in force: calls since the last reset_reward
         self.turns: list[L2RTurn] = []
-        self._stub = task.recording_stub_source()
+        self._stub = robot.recording_stub_source()
         if self.config.grammar == "on":
             require_grammar_support(provider, "the L2R Reward Coder (grammar='on')")
         use = self.config.grammar == "on" or (self.config.grammar == "auto" and provider.supports_grammar)
         self.grammar = reward_program_grammar(
-            task.spec_model.model_json_schema(), max_calls=self.config.grammar_max_calls,
+            robot.spec_model.model_json_schema(), max_calls=self.config.grammar_max_calls,
             max_segments=self.config.grammar_max_segments) if use else None
 
     def reset(self) -> None:
@@ -116,12 +116,12 @@ class L2RTranslator:
 
     # -- prompts ------------------------------------------------------------------------
     def descriptor_messages(self, instruction: str) -> list[ChatMessage]:
-        return [{"role": "system", "content": prompts.descriptor_system(self.task.name)}, *self.history,
+        return [{"role": "system", "content": prompts.descriptor_system(self.robot.name)}, *self.history,
                 {"role": "user", "content": instruction}]
 
     def coder_messages(self, request: str, *, description: bool) -> list[ChatMessage]:
         current = "\n".join(call_to_code(c) for c in self.reward_calls) or None
-        return [{"role": "system", "content": prompts.coder_system(self.task.name, self.task.api_description())},
+        return [{"role": "system", "content": prompts.coder_system(self.robot.name, self.robot.api_description())},
                 {"role": "user", "content": prompts.coder_user(request, description=description, current_program=current)}]
 
     # -- stages ---------------------------------------------------------------------------
@@ -152,13 +152,13 @@ class L2RTranslator:
         return [] if any(c.get("fn") == "reset_reward" for c in calls) else self.reward_calls
 
     def _check(self, verdict: dict[str, Any]) -> str | None:
-        """In-process validation of the recorded calls (JSON data) with the task's spec model."""
+        """In-process validation of the recorded calls (JSON data) with the robot's spec model."""
         calls = verdict.get("calls")
         if not isinstance(calls, list) or not all(isinstance(c, dict) and "fn" in c for c in calls):
             return "the program's calls could not be recorded; call the API functions directly at module level"
         try:
-            self.task.validate({"task": self.task.name, "calls": calls})
-            self.task.validate({"task": self.task.name, "calls": [*self._prior(calls), *calls]})
+            self.robot.validate({"task": self.robot.name, "calls": calls})
+            self.robot.validate({"task": self.robot.name, "calls": [*self._prior(calls), *calls]})
         except ConfigError as exc:
             return ("the calls your program made are invalid (calls.<i> is its i-th call, from 0):\n" + str(exc))
         return None
@@ -166,7 +166,7 @@ class L2RTranslator:
     def _loop(self) -> CodegenLoop:
         return CodegenLoop(self.provider, self.sandbox, extract=python_block(), config=self.config.coder,
                            build_program=lambda code: build_program(code, self._stub), check=self._check,
-                           name=f"l2r coder ({self.task.name})", grammar=self.grammar)
+                           name=f"l2r coder ({self.robot.name})", grammar=self.grammar)
 
     def validate_program(self, code: str) -> tuple[dict[str, Any] | None, str | None]:
         """Check one Reward Coder program as the loop does (in the sandbox, then the spec model): (verdict, error)."""
@@ -201,7 +201,7 @@ class L2RTranslator:
         else:
             request, described = instruction, False
         calls = self.code(request, description=described, turn=turn)
-        turn.spec = self.task.validate({"task": self.task.name, "calls": [*self._prior(calls), *calls]})
+        turn.spec = self.robot.validate({"task": self.robot.name, "calls": [*self._prior(calls), *calls]})
         # the conversation moves on only when the turn succeeded
         if self.config.use_descriptor:
             self.history += [{"role": "user", "content": instruction}, {"role": "assistant", "content": turn.description}]

@@ -6,6 +6,7 @@ from typing import Any
 
 import torch
 
+from llmrl_backend_cuda.config import CudaBackendConfig
 from llmrl_core import Backend
 
 
@@ -13,8 +14,9 @@ class CudaBackend(Backend):
     name = "cuda"
     priority = 100
 
-    def __init__(self, index: int = 0):
-        self.index = index
+    def __init__(self, config: CudaBackendConfig):
+        self.config = config
+        self.index = config.index
 
     def is_available(self) -> bool:
         return torch.cuda.is_available() and torch.cuda.device_count() > self.index

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from llmrl_backend_cuda.config import CudaBackendConfig
 from llmrl_core import BackendSpec, hookimpl
 
 
@@ -11,5 +12,6 @@ def llmrl_backends():
         name="cuda",
         factory="llmrl_backend_cuda.backend:CudaBackend",
         priority=100,
+        config=CudaBackendConfig,
         description="An NVIDIA GPU through CUDA; bf16 where the GPU supports it, else fp16.",
     )

@@ -20,8 +20,8 @@ class ArithmeticTask(Task):
 
     name = "arithmetic"
 
-    def __init__(self, **config: object) -> None:
-        self.config = ArithmeticConfig.model_validate(config)
+    def __init__(self, config: ArithmeticConfig) -> None:
+        self.config = config
         self._splits = self._generate()
 
     def dataset(self, split: Split = "train") -> list[TaskExample]:

@@ -78,8 +78,8 @@ class FileTask(Task):
     question_field = "question"
     answer_field = "answer"
 
-    def __init__(self, **config: Any) -> None:
-        self.config = FileTaskConfig.model_validate(config)
+    def __init__(self, config: FileTaskConfig) -> None:
+        self.config = config
         self.skipped = 0
         self._splits = self._load()
 

@@ -1,6 +1,6 @@
-"""MuJoCo environments for llmrl: L2R-style robots (quadruped, manipulator) and episodic-reward Gymnasium tasks.
+"""Episodic-reward Gymnasium MuJoCo environments for llmrl (``llmrl/Episodic<id>``, LaRe's and RRD's setting).
 
-Importing this package registers its Gymnasium ids (``gymnasium.make("llmrl/Quadruped-v0")`` then works);
+Importing this package registers its Gymnasium ids (``gymnasium.make("llmrl/EpisodicReacher-v5")`` then works);
 names load lazily: the plugin hook module imports this package and must not pull mujoco in.
 """
 
@@ -11,7 +11,7 @@ from llmrl_core.lazy import lazy_exports
 from llmrl_env_mujoco.plugin import ENVIRONMENTS
 
 _EXPORTS = {
-    "EPISODIC_TASKS": "llmrl_env_mujoco.plugin",
+    "EPISODIC_HORIZONS": "llmrl_env_mujoco.plugin",
     "EpisodicRewardWrapper": "llmrl_env_mujoco.episodic",
     "episodic_id": "llmrl_env_mujoco.episodic",
     "make_episodic": "llmrl_env_mujoco.episodic",

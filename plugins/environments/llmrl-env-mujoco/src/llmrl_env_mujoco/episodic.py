@@ -10,9 +10,9 @@ from typing import Any
 
 import gymnasium as gym
 
-from llmrl_env_mujoco.plugin import EPISODIC_TASKS
+from llmrl_env_mujoco.plugin import EPISODIC_HORIZONS
 
-__all__ = ["EPISODIC_TASKS", "EpisodicRewardWrapper", "episodic_id", "make_episodic"]
+__all__ = ["EPISODIC_HORIZONS", "EpisodicRewardWrapper", "episodic_id", "make_episodic"]
 
 
 def episodic_id(base_id: str) -> str:

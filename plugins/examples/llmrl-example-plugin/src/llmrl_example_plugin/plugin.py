@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from llmrl_core import EnvironmentSpec, SandboxSpec, hookimpl
+from llmrl_example_plugin.config import SubprocessSandboxConfig
 
 # Module-level, so that the package's __init__ can register the same specs with Gymnasium on import.
 ENVIRONMENTS = (
@@ -25,5 +26,6 @@ def llmrl_sandboxes():
     yield SandboxSpec(
         name="example-subprocess",
         factory="llmrl_example_plugin.subprocess_sandbox:SubprocessSandbox",
+        config=SubprocessSandboxConfig,
         description="Teaching example: a fresh `python -I` per run with rlimits. NOT isolated; use `local` for LLM code.",
     )

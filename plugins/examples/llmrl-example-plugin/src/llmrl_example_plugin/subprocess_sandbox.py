@@ -17,12 +17,14 @@ import time
 from pathlib import Path
 
 from llmrl_core import ExecResult, Sandbox
-
-OUTPUT_LIMIT = 1 << 20
+from llmrl_example_plugin.config import SubprocessSandboxConfig
 
 
 class SubprocessSandbox(Sandbox):
     name = "example-subprocess"
+
+    def __init__(self, config: SubprocessSandboxConfig):
+        self.config = config  # validated once, by the registry: get_sandbox("example-subprocess", ...)
 
     def run(self, code, *, timeout_s=10.0, memory_mb=512, files=None) -> ExecResult:
         start = time.monotonic()
@@ -40,7 +42,7 @@ class SubprocessSandbox(Sandbox):
 
             env = {"PATH": os.defpath, "OMP_NUM_THREADS": "1", "PYTHONIOENCODING": "utf-8"}
             proc = subprocess.Popen(
-                [sys.executable, "-I", "-c", code], cwd=workdir, env=env, stdout=subprocess.PIPE,
+                [self.config.python or sys.executable, "-I", "-c", code], cwd=workdir, env=env, stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE, preexec_fn=limits, start_new_session=True,
             )
             try:
@@ -52,11 +54,12 @@ class SubprocessSandbox(Sandbox):
                 status = "timeout"
             if status == "error" and b"MemoryError" in err[-2000:]:
                 status = "oom"
-            if len(out) > OUTPUT_LIMIT or len(err) > OUTPUT_LIMIT:
+            limit = self.config.output_limit_bytes
+            if len(out) > limit or len(err) > limit:
                 status = "output_limit"
             return ExecResult(
-                stdout=out[:OUTPUT_LIMIT].decode("utf-8", "replace"),
-                stderr=err[:OUTPUT_LIMIT].decode("utf-8", "replace"),
+                stdout=out[:limit].decode("utf-8", "replace"),
+                stderr=err[:limit].decode("utf-8", "replace"),
                 exit_code=proc.returncode,
                 status=status,
                 duration_s=time.monotonic() - start,

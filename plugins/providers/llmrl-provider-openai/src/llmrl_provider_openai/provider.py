@@ -16,29 +16,29 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from llmrl_core import Generation, LLMProvider, Prompt, SamplingParams, refuse_grammar
+from llmrl_provider_openai.config import OpenAIConfig
 from llmrl_provider_openai.http import EndpointError, JsonPoster, excerpt
 
 log = logging.getLogger(__name__)
 
 
 class OpenAIProvider(LLMProvider):
-    """Generations from an OpenAI-compatible server. See :class:`~llmrl_provider_openai.config.OpenAIConfig`."""
+    """Generations from an OpenAI-compatible server, configured by a validated :class:`OpenAIConfig`
+    (``get_provider("openai", base_url=...)``)."""
 
     name = "openai"
 
-    def __init__(self, base_url: str = "http://127.0.0.1:8000/v1", model: str | None = None,
-                 api_key_env: str = "OPENAI_API_KEY", max_concurrency: int = 8, timeout_s: float = 120.0,
-                 max_retries: int = 4, backoff_s: float = 0.5, backoff_max_s: float = 8.0, logprobs: bool = True,
-                 return_token_ids: bool = False, split_n: bool = False, extra_body: dict[str, Any] | None = None):
-        self.base_url = base_url.rstrip("/")
-        self.logprobs, self.return_token_ids, self.split_n = logprobs, return_token_ids, split_n
-        self.extra_body = dict(extra_body or {})
-        self.max_concurrency = max_concurrency
-        self._http = JsonPoster(self.base_url, api_key=os.environ.get(api_key_env) or None, timeout_s=timeout_s,
-                                max_retries=max_retries, backoff_s=backoff_s, backoff_max_s=backoff_max_s,
-                                max_connections=max_concurrency)
-        self._pool = ThreadPoolExecutor(max_concurrency, thread_name_prefix="llmrl-openai")
-        self._model = model
+    def __init__(self, config: OpenAIConfig):
+        self.config = config
+        self.base_url = config.base_url.rstrip("/")
+        self.logprobs, self.return_token_ids, self.split_n = config.logprobs, config.return_token_ids, config.split_n
+        self.extra_body = dict(config.extra_body)
+        self.max_concurrency = config.max_concurrency
+        self._http = JsonPoster(self.base_url, api_key=os.environ.get(config.api_key_env) or None,
+                                timeout_s=config.timeout_s, max_retries=config.max_retries, backoff_s=config.backoff_s,
+                                backoff_max_s=config.backoff_max_s, max_connections=config.max_concurrency)
+        self._pool = ThreadPoolExecutor(config.max_concurrency, thread_name_prefix="llmrl-openai")
+        self._model = config.model
 
     @property
     def model(self) -> str:

@@ -21,6 +21,7 @@ from transformers import GenerationConfig, LogitsProcessorList, StoppingCriteria
 from llmrl_core import Generation, LLMProvider, LlmrlError, Prompt, SamplingParams, get_backend
 from llmrl_core.models import load_model_and_tokenizer
 from llmrl_core.stops import finish_row
+from llmrl_provider_transformers.config import TransformersConfig
 from llmrl_provider_transformers.hooks import RecordLogprobs, StopOnStrings
 
 log = logging.getLogger(__name__)
@@ -31,26 +32,30 @@ class PromptTooLongError(LlmrlError, ValueError):
 
 
 class TransformersProvider(LLMProvider):
-    """Generations from a Hugging Face model. See :class:`~llmrl_provider_transformers.config.TransformersConfig`."""
+    """Generations from a Hugging Face model, configured by a validated :class:`TransformersConfig`.
+
+    ``get_provider("transformers", model=...)`` builds one; from Python directly,
+    ``TransformersProvider(TransformersConfig(model=...))``.
+    """
 
     name = "transformers"
     supports_grammar = True
 
-    def __init__(self, model: str = "smollm2-135m", backend: str | None = None, dtype: str = "auto",
-                 batch_size: int = 32, max_model_len: int | None = None, truncate_prompt: bool = False):
-        selected = get_backend(backend)
+    def __init__(self, config: TransformersConfig):
+        self.config = config
+        selected = get_backend(config.backend)
         self.backend = selected.name
         self.device = selected.device
-        self.dtype = selected.default_dtype if dtype == "auto" else getattr(torch, dtype)
-        self.model_name = model
+        self.dtype = selected.default_dtype if config.dtype == "auto" else getattr(torch, config.dtype)
+        self.model_name = model = config.model
         self.model, self.tokenizer = load_model_and_tokenizer(model, device=self.device, dtype=self.dtype)
         self.model.eval()
         self.tokenizer.padding_side = "left"
         if self.tokenizer.pad_token_id is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
-        self.batch_size, self.truncate_prompt = batch_size, truncate_prompt
+        self.batch_size, self.truncate_prompt = config.batch_size, config.truncate_prompt
         own = int(getattr(self.model.config, "max_position_embeddings", 0) or self.tokenizer.model_max_length)
-        self.context_length = min(own, max_model_len) if max_model_len else own
+        self.context_length = min(own, config.max_model_len) if config.max_model_len else own
         eos = self.model.generation_config.eos_token_id
         if eos is None:
             eos = self.tokenizer.eos_token_id

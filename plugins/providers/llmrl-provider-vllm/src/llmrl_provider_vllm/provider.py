@@ -16,6 +16,7 @@ from typing import Any
 from llmrl_core import ComponentUnavailableError, Generation, LLMProvider, Prompt, SamplingParams, refuse_grammar
 from llmrl_core.models import resolve_model
 from llmrl_core.stops import finish_row
+from llmrl_provider_vllm.config import VLLMConfig
 
 log = logging.getLogger(__name__)
 
@@ -35,32 +36,31 @@ def _import_vllm() -> Any:
 
 
 class VLLMProvider(LLMProvider):
-    """Generations from vLLM. See :class:`~llmrl_provider_vllm.config.VLLMConfig`."""
+    """Generations from vLLM, configured by a validated :class:`VLLMConfig` (``get_provider("vllm", model=...)``)."""
 
     name = "vllm"
 
-    def __init__(self, model: str = "smollm2-135m", dtype: str = "auto", gpu_memory_utilization: float = 0.5,
-                 max_model_len: int | None = None, tensor_parallel_size: int = 1, enforce_eager: bool = False,
-                 engine_args: dict | None = None):
+    def __init__(self, config: VLLMConfig):
+        self.config = config
         vllm = _import_vllm()
         import torch
 
         if not torch.cuda.is_available():
             raise ComponentUnavailableError("the vllm provider needs a CUDA GPU and none is visible; "
                                             "use get_provider('transformers') on this machine")
-        resolved = resolve_model(model)
-        self.model_name = model
+        resolved = resolve_model(config.model)
+        self.model_name = config.model
         self._vllm = vllm
         self.engine = vllm.LLM(
-            model=resolved.path, dtype=dtype, gpu_memory_utilization=gpu_memory_utilization,
-            max_model_len=max_model_len, tensor_parallel_size=tensor_parallel_size, enforce_eager=enforce_eager,
-            **(engine_args or {}),
+            model=resolved.path, dtype=config.dtype, gpu_memory_utilization=config.gpu_memory_utilization,
+            max_model_len=config.max_model_len, tensor_parallel_size=config.tensor_parallel_size,
+            enforce_eager=config.enforce_eager, **config.engine_args,
         )
         self.tokenizer = self.engine.get_tokenizer()
         eos = self.tokenizer.eos_token_id
         self.eos_ids = {eos} if eos is not None else set()
         model_config = getattr(self.engine.llm_engine, "model_config", None)
-        self.context_length = int(getattr(model_config, "max_model_len", 0) or max_model_len or 2**31)
+        self.context_length = int(getattr(model_config, "max_model_len", 0) or config.max_model_len or 2**31)
 
     def describe(self) -> dict[str, Any]:
         return {"model": self.model_name, "backend": "cuda", "engine": f"vllm {self._vllm.__version__}",

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from llmrl_core import ComponentUnavailableError, ExecResult, Sandbox
+from llmrl_core import ExecResult, Sandbox, SandboxUnavailableError
 from llmrl_sandbox_e2b.config import E2BSandboxConfig
 
 log = logging.getLogger(__name__)
@@ -81,12 +81,12 @@ class E2BSandbox(Sandbox):
     name = "e2b"
     isolates = True  # each execution runs in a remote microVM, never on this host
 
-    def __init__(self, *, sandbox_factory: Callable[..., Any] | None = None, **config: Any):
+    def __init__(self, config: E2BSandboxConfig, *, sandbox_factory: Callable[..., Any] | None = None):
         """``sandbox_factory`` replaces ``e2b_code_interpreter.Sandbox.create`` (tests use a test double)."""
-        self.config = E2BSandboxConfig.model_validate(config)
+        self.config = config
         key = self.config.api_key.get_secret_value() if self.config.api_key else os.environ.get("E2B_API_KEY")
         if not key:
-            raise ComponentUnavailableError(
+            raise SandboxUnavailableError(
                 "the e2b sandbox needs an E2B API key: set E2B_API_KEY (get one at https://e2b.dev/dashboard) or "
                 "pass api_key=...; for a sandbox without a cloud account use get_sandbox('local')."
             )

@@ -1,4 +1,4 @@
-"""Hook implementations: the ``fusion`` sandbox and the ``llmrl sandbox`` commands, described lazily."""
+"""Hook implementations: the ``fusion`` sandbox and ``llmrl sandbox serve``, described lazily."""
 
 from __future__ import annotations
 
@@ -19,8 +19,8 @@ def llmrl_sandboxes():
 
 @hookimpl
 def llmrl_commands():
-    yield CommandSpec(
-        name="sandbox",
-        app="llmrl_sandbox_fusion.cli:app",
-        description="Run code in a sandbox (run) or serve one over the Sandbox Fusion HTTP API (serve).",
+    yield CommandSpec(  # joins llmrl-core's `llmrl sandbox` group, beside `run`
+        name="sandbox serve",
+        app="llmrl_sandbox_fusion.cli:serve",
+        description="Serve any llmrl sandbox over the Sandbox Fusion HTTP API (POST /run_code, GET /v1/ping).",
     )

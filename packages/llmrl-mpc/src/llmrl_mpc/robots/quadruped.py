@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 import mujoco
 import numpy as np
 
-from llmrl_env_mujoco.geometry import euler, heading_cos_sin, pitch, roll, wrap, yaw
-from llmrl_env_mujoco.models import FEET, quadruped_xml
-from llmrl_env_mujoco.reward_task import RewardTask, control_rate
-from llmrl_env_mujoco.spec import QuadrupedSpec
-from llmrl_mpc import CostTerm
+from llmrl_mpc.costs import CostTerm
+from llmrl_mpc.robots.base import RobotTask, control_rate
+from llmrl_mpc.robots.geometry import euler, heading_cos_sin, pitch, roll, wrap, yaw
+from llmrl_mpc.robots.models import FEET, quadruped_xml
+from llmrl_mpc.robots.spec import QuadrupedSpec
 from llmrl_mpc.trajectory import Trajectory
 
 HOME_JOINTS = np.array([0.0, 0.87, 0.0, -0.87, 0.0, -0.87, 0.0, 0.87])  # qpos[7:] order: hip_1..ankle_4
@@ -36,7 +36,7 @@ class QuadrupedParams:
     stepping_on: np.ndarray = field(default_factory=lambda: np.zeros(4, bool))
 
 
-class QuadrupedTask(RewardTask):
+class Quadruped(RobotTask):
     """L2R's quadruped API on Gymnasium's ant. Forward is +x; feet FL, FR, RL, RR."""
 
     name = "quadruped"

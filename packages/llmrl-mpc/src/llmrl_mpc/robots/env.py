@@ -1,5 +1,5 @@
-"""Gymnasium environments around the reward tasks: observation qpos+qvel, action = actuator controls,
-reward = minus the task's current stage cost. ``env.unwrapped.task`` is the reward-parameter API."""
+"""Gymnasium environments around the robots: observation qpos+qvel, action = actuator controls,
+reward = minus the robot's current stage cost. ``env.unwrapped.robot`` is the reward-parameter API."""
 
 from __future__ import annotations
 
@@ -9,18 +9,18 @@ import gymnasium
 import mujoco
 import numpy as np
 
-from llmrl_env_mujoco.tasks import make_task
+from llmrl_mpc.robots import make_robot
 
 
-class MujocoTaskEnv(gymnasium.Env):
-    """One task's robot; ``reset(options={"spec": {...}})`` applies a reward spec's calls."""
+class RobotEnv(gymnasium.Env):
+    """One robot; ``reset(options={"spec": {...}})`` applies a reward spec's calls."""
 
     metadata = {"render_modes": ["rgb_array"], "render_fps": 50}
 
-    def __init__(self, task: str = "quadruped", frame_skip: int = 2, reset_noise: float = 0.01,
+    def __init__(self, robot: str = "quadruped", frame_skip: int = 2, reset_noise: float = 0.01,
                  render_mode: str | None = None, width: int = 480, height: int = 360) -> None:
-        self.task = make_task(task)
-        self.model = self.task.model
+        self.robot = make_robot(robot)
+        self.model = self.robot.model
         self.data = mujoco.MjData(self.model)
         self.frame_skip = int(frame_skip)
         self.reset_noise = float(reset_noise)
@@ -38,19 +38,19 @@ class MujocoTaskEnv(gymnasium.Env):
 
     def reset(self, *, seed: int | None = None, options: dict | None = None):
         super().reset(seed=seed)
-        self.task.home(self.data)
+        self.robot.home(self.data)
         self.data.qpos[:] += self.np_random.uniform(-self.reset_noise, self.reset_noise, self.model.nq)
         mujoco.mj_forward(self.model, self.data)
         if options and "spec" in options:
-            self.task.reset_reward()
-            for call in self.task.validate(options["spec"]).calls:
-                self.task.apply_call(call)
+            self.robot.reset_reward()
+            for call in self.robot.validate(options["spec"]).calls:
+                self.robot.apply_call(call)
         return self._obs(), {}
 
     def step(self, action):
         self.data.ctrl[:] = np.clip(action, self.action_space.low, self.action_space.high)
         mujoco.mj_step(self.model, self.data, nstep=self.frame_skip)
-        cost = self.task.stage_cost(self.data)
+        cost = self.robot.stage_cost(self.data)
         obs = self._obs()
         terminated = not bool(np.isfinite(obs).all())
         if terminated:

@@ -1,7 +1,7 @@
 """Reward specs: plain JSON lists of reward-API calls, validated strictly.
 
 A spec is what an L2R reward coder's program *does*, recorded: the sequence of
-calls to the task's reward-parameter API (``set_torso_targets(...)``,
+calls to the robot's reward-parameter API (``set_torso_targets(...)``,
 ``execute_plan(2)``, ...). Each call is a pydantic model with the argument
 ranges the robot can reach; unknown functions, unknown arguments or
 out-of-range values fail with an error naming the field. Units: metres,
@@ -210,7 +210,7 @@ def validate_spec(data: dict[str, Any] | str, task: str | None = None) -> Quadru
         return SPEC_MODELS[name].model_validate(data)
     except ValidationError as exc:
         raise RewardSpecError(f"reward spec for {name!r} is invalid:\n{_format(exc)}\n"
-                              f"Fix those fields; the schema is llmrl_env_mujoco.spec.{SPEC_MODELS[name].__name__}.") from None
+                              f"Fix those fields; the schema is llmrl_mpc.robots.spec.{SPEC_MODELS[name].__name__}.") from None
 
 
 def load_spec(path: str | Path, task: str | None = None) -> QuadrupedSpec | ManipulatorSpec:
@@ -272,7 +272,7 @@ def _find(prop: dict, key: str) -> Any:
 
 
 def recording_stub_source(task: str) -> str:
-    """Python source defining the task's API as functions that record their calls (numpy-only, no llmrl import).
+    """Python source defining the robot's API as functions that record their calls (numpy-only, no llmrl import).
 
     Run ``stub + coder_program + "\\n_llmrl_dump()"`` in a sandbox: stdout's last line is the spec as JSON,
     which :func:`validate_spec` then checks. Positional and keyword arguments both work, like L2R's API.

@@ -12,7 +12,7 @@ import textwrap
 
 import pytest
 
-from llmrl_env_mujoco.spec import RewardSpecError, api_description, recording_stub_source, validate_spec
+from llmrl_mpc.robots.spec import RewardSpecError, api_description, recording_stub_source, validate_spec
 
 L2R_STYLE_PROGRAM = textwrap.dedent("""
     import numpy as np

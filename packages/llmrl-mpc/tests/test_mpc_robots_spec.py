@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from llmrl_core.errors import ConfigError
-from llmrl_env_mujoco.quadruped import NOMINAL_HEIGHT
-from llmrl_env_mujoco.spec import ManipulatorSpec, QuadrupedSpec, RewardSpecError, load_spec, validate_spec
-from llmrl_env_mujoco.tasks import ManipulatorTask, QuadrupedTask
+from llmrl_mpc.robots import Manipulator, Quadruped
+from llmrl_mpc.robots.quadruped import NOMINAL_HEIGHT
+from llmrl_mpc.robots.spec import ManipulatorSpec, QuadrupedSpec, RewardSpecError, load_spec, validate_spec
 
 END = {"fn": "execute_plan", "plan_duration": 1}
 
@@ -69,7 +69,7 @@ def test_spec_is_plain_json_round_trip(tmp_path) -> None:
 
 
 def test_quadruped_calls_set_weights_and_targets() -> None:
-    task = QuadrupedTask()
+    task = Quadruped()
     assert set(task.active_terms()) == {"height", "pitch", "roll", "balance", "posture", "action_rate"}
     assert task.p.height == NOMINAL_HEIGHT
     spec = validate_spec(quad({"fn": "set_torso_targets", "target_torso_height": 0.45, "target_torso_velocity_xy": [0.3, 0.0],
@@ -91,7 +91,7 @@ def test_quadruped_residuals_at_home_are_small() -> None:
 
     from llmrl_mpc.trajectory import Trajectory
 
-    task = QuadrupedTask()
+    task = Quadruped()
     data = mujoco.MjData(task.model)
     task.home(data)
     for _ in range(100):
@@ -105,7 +105,7 @@ def test_quadruped_residuals_at_home_are_small() -> None:
 
 
 def test_manipulator_calls_accumulate_until_reset() -> None:
-    task = ManipulatorTask()
+    task = Manipulator()
     spec = validate_spec({"task": "manipulator", "calls": [
         {"fn": "set_l2_distance_reward", "name_a": "gripper", "name_b": "box"}, END,
         {"fn": "set_obj_z_position_reward", "obj": "box", "z": 0.3}, END,

@@ -10,12 +10,12 @@ import mujoco
 import numpy as np
 import pytest
 
-from llmrl_env_mujoco.geometry import euler, heading_cos_sin
-from llmrl_env_mujoco.models import FEET
-from llmrl_env_mujoco.quadruped import FOOT_NOMINAL, FOOT_REST_Z, HOME_JOINTS
-from llmrl_env_mujoco.reward_task import control_rate
-from llmrl_env_mujoco.tasks import ManipulatorTask, QuadrupedTask
 from llmrl_mpc import PlannerConfig, SamplingPlanner
+from llmrl_mpc.robots import Manipulator, Quadruped
+from llmrl_mpc.robots.base import control_rate
+from llmrl_mpc.robots.geometry import euler, heading_cos_sin
+from llmrl_mpc.robots.models import FEET
+from llmrl_mpc.robots.quadruped import FOOT_NOMINAL, FOOT_REST_Z, HOME_JOINTS
 from llmrl_mpc.trajectory import Trajectory
 
 
@@ -33,7 +33,7 @@ def rollout_batch(task, samples: int = 6, horizon: float = 0.3) -> Trajectory:
         return Trajectory(tr.layout, tr.state.copy(), tr.sensordata.copy(), tr.ctrl.copy())
 
 
-def quadruped_reference(task: QuadrupedTask, tr: Trajectory) -> dict[str, np.ndarray]:
+def quadruped_reference(task: Quadruped, tr: Trajectory) -> dict[str, np.ndarray]:
     """The residuals as first written: full Euler angles, stacked frames and feet, np.diff with prepend."""
     p = task.p
     r_, p_, y_ = euler(tr.sensor("torso_quat"))
@@ -59,7 +59,7 @@ def quadruped_reference(task: QuadrupedTask, tr: Trajectory) -> dict[str, np.nda
 
 
 def test_quadruped_residuals_match_reference_formulas() -> None:
-    task = QuadrupedTask()
+    task = Quadruped()
     task.set_torso_targets(target_torso_velocity_xy=[0.3, -0.1])
     task.set_foot_pos_parameters("FL", lift_height=0.1, extend_forward=0.05, move_inward=0.02)
     tr = rollout_batch(task)
@@ -73,7 +73,7 @@ def test_quadruped_residuals_match_reference_formulas() -> None:
 
 
 def test_memoised_quantities_follow_the_stepping_parameters() -> None:
-    task = QuadrupedTask()
+    task = Quadruped()
     tr = rollout_batch(task, samples=3)
     task.set_foot_stepping_parameters("FL", 1.0, 0.5, 0.0, 0.1, 0.05)
     first = np.asarray(task.cost.term("step_vertical").residual(tr)).copy()
@@ -85,7 +85,7 @@ def test_memoised_quantities_follow_the_stepping_parameters() -> None:
 
 
 def test_manipulator_action_rate_matches_np_diff() -> None:
-    task = ManipulatorTask()
+    task = Manipulator()
     tr = rollout_batch(task, samples=3)
     np.testing.assert_array_equal(task.cost.term("action_rate").residual(tr),
                                   np.diff(tr.ctrl, axis=1, prepend=tr.ctrl[:, :1]))

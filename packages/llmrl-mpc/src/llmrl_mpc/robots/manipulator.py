@@ -8,10 +8,10 @@ from importlib.resources import files
 import mujoco
 import numpy as np
 
-from llmrl_env_mujoco.geometry import euler, wrap
-from llmrl_env_mujoco.reward_task import RewardTask, control_rate
-from llmrl_env_mujoco.spec import ManipulatorSpec
-from llmrl_mpc import CostTerm
+from llmrl_mpc.costs import CostTerm
+from llmrl_mpc.robots.base import RobotTask, control_rate
+from llmrl_mpc.robots.geometry import euler, wrap
+from llmrl_mpc.robots.spec import ManipulatorSpec
 from llmrl_mpc.trajectory import Trajectory
 
 ARM_HOME = np.array([0.0, -1.1, 1.8, 0.87])  # base_yaw, shoulder, elbow, wrist
@@ -27,7 +27,7 @@ class ManipulatorParams:
     fraction: dict[str, float] = field(default_factory=dict)
 
 
-class ManipulatorTask(RewardTask):
+class Manipulator(RobotTask):
     """L2R's manipulator API (paper appendix) on a 4-joint arm with an adhesive pad, a box, a ball and a target pad."""
 
     name = "manipulator"
@@ -35,7 +35,7 @@ class ManipulatorTask(RewardTask):
     W = {"distance": 1.0, "z": 1.0, "orientation": 0.3, "joint_fraction": 0.5, "posture": 0.005, "action_rate": 1e-4}
 
     def _build_model(self) -> mujoco.MjModel:
-        return mujoco.MjModel.from_xml_path(str(files("llmrl_env_mujoco") / "assets" / "manipulator.xml"))
+        return mujoco.MjModel.from_xml_path(str(files("llmrl_mpc.robots") / "assets" / "manipulator.xml"))
 
     def home(self, data: mujoco.MjData) -> None:
         mujoco.mj_resetData(self.model, data)

@@ -1,8 +1,8 @@
-"""The reward-task base class: a MuJoCo model plus an ``llmrl_mpc.Cost`` steered by API calls.
+"""The robot base class: a MuJoCo model plus an ``llmrl_mpc.Cost`` steered by reward-API calls.
 
-Each task's cost terms read the task's parameters at evaluation time: an API call
+Each robot's cost terms read the robot's parameters at evaluation time: an API call
 (``set_torso_targets(...)``) changes weights and targets in place, and the next planning
-iteration sees it. A validated spec (see :mod:`llmrl_env_mujoco.spec`) is applied call by call.
+iteration sees it. A validated spec (see :mod:`llmrl_mpc.robots.spec`) is applied call by call.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from typing import Any
 import mujoco
 import numpy as np
 
-from llmrl_env_mujoco.spec import QuadrupedSpec, api_description, load_spec, recording_stub_source, validate_spec
-from llmrl_mpc import Cost, CostTerm
+from llmrl_mpc.costs import Cost, CostTerm
+from llmrl_mpc.robots.spec import QuadrupedSpec, api_description, load_spec, recording_stub_source, validate_spec
 from llmrl_mpc.trajectory import StateLayout, Trajectory
 
 
@@ -26,8 +26,10 @@ def control_rate(ctrl: np.ndarray) -> np.ndarray:
     return r
 
 
-class RewardTask:
-    """Common machinery: model, cost, spec application, metric recording."""
+class RobotTask:
+    """A robot with a reward-parameter API: model, cost, spec application, metric recording.
+
+    (Not a registry ``Task``: that word names the LLM training tasks of ``get_task``.)"""
 
     name: str = ""
     spec_model: type = QuadrupedSpec
@@ -50,7 +52,7 @@ class RewardTask:
         raise NotImplementedError
 
     def home(self, data: mujoco.MjData) -> None:
-        """Put ``data`` in the task's start pose (qpos, ctrl) and run forward kinematics."""
+        """Put ``data`` in the robot's start pose (qpos, ctrl) and run forward kinematics."""
         raise NotImplementedError
 
     def metrics(self, trace: Trajectory) -> dict[str, float]:
