@@ -1,7 +1,7 @@
 """Scaling out, measured on one machine: sandbox replicas and fan-out backends against their references.
 
-(1) grpo_ranks: a 2-rank vs 1-rank CPU GRPO step (samples/s per rank). NOT MEASURED YET: added with
-    multi-process training (issue 13, item 2); see grpo_ranks() below.
+(1) grpo_ranks: a 2-rank vs 1-rank CPU GRPO step of llmrl_grpo.train (torchrun, gloo, one thread per rank,
+    the same global batch, real generation with the embedded model): samples/s per rank, and both ratios.
 (2) fusion_replicas: the fusion client over 2 `llmrl sandbox serve` replicas vs 1 (each replica 1 worker),
     the same N programs, executions/s ratio. Two kinds of program: `sleep` (0.1 s asleep: what the client's
     spreading gives when the replicas have the CPU to spare, ideal 2.0) and `cpu` (~0.1 s of Python
@@ -12,7 +12,7 @@
     + cold workers; second call: warm workers). Ratios are episodes/s against `local` in the same run; every
     backend must return the same episodes (same seeds).
 
-Usage: python benchmarks/scale.py [--quick] [--workers N] [--only fusion fanout]
+Usage: python benchmarks/scale.py [--quick] [--workers N] [--only grpo fusion fanout]
 The last line printed is one JSON object of headline figures.
 """
 
@@ -43,11 +43,77 @@ def loadavg() -> str:
 
 
 # ---- (1) 2-rank vs 1-rank CPU GRPO step ------------------------------------------------------------------------
-# PLACEHOLDER: added with multi-process training (issue 13, item 2). It should time one GRPO step of
-# `llmrl grpo train` under `torchrun --nproc_per_node 2` (gloo, one thread per rank) against the same global batch
-# on 1 rank, and return {"samples_per_s_per_rank_1": ..., "samples_per_s_per_rank_2": ..., "ratio": ...}.
 def grpo_ranks(quick: bool) -> dict:
-    return {"status": "not measured: added with multi-process training (issue 13, item 2)"}
+    """One GRPO step of `llmrl_grpo.train` on 1 rank and under `torchrun --nproc_per_node 2` (gloo, one thread per
+    rank), the same global batch (real generation with the embedded model); the first step warms up, the next
+    ones are timed. Samples/s per rank = (global batch / ranks) / median step time."""
+    import shutil
+    import statistics
+    import subprocess
+    import sys
+    import tempfile
+
+    steps = 2 if quick else 4
+    out: dict = {"global_batch": 8 if quick else 16, "max_completion_length": 4 if quick else 8, "timed_steps": steps - 1}
+    with tempfile.TemporaryDirectory(prefix="llmrl-scale-grpo-") as tmp:
+        for ranks in (1, 2):
+            cmd = [sys.executable, __file__, "--grpo-worker", tmp, "--grpo-steps", str(steps), *(["--quick"] * quick)]
+            if ranks > 1:
+                cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", str(ranks),
+                       "--master_addr", "127.0.0.1", "--master_port", str(_free_port()), *cmd[1:]]
+            done = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "OMP_NUM_THREADS": "1"})
+            if done.returncode != 0:
+                return {**out, "error": f"{ranks} rank(s): {done.stderr.strip()[-1500:]}"}
+            times = json.loads(Path(tmp, f"steps-{ranks}.json").read_text())[1:]
+            shutil.rmtree(Path(tmp, f"run-{ranks}"), ignore_errors=True)  # its final/ model
+            per_rank = out["global_batch"] / ranks / statistics.median(times)
+            out[f"step_s_{ranks}"] = [round(t, 2) for t in times]
+            out[f"samples_per_s_per_rank_{ranks}"] = round(per_rank, 3)
+    out["per_rank_ratio"] = round(out["samples_per_s_per_rank_2"] / out["samples_per_s_per_rank_1"], 3)
+    out["total_ratio"] = round(2 * out["per_rank_ratio"], 3)
+    return out
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def grpo_worker(tmp: str, steps: int, quick: bool) -> None:
+    """One rank of grpo_ranks(): train `steps` GRPO steps, rank 0 writes the wall time of each."""
+    import torch
+    from transformers import TrainerCallback
+
+    from llmrl_core.runs import world
+    from llmrl_grpo.config import GRPOTrainConfig
+    from llmrl_grpo.run import train
+
+    torch.set_num_threads(1)
+    rank, ranks = world()
+
+    class StepTimes(TrainerCallback):
+        def __init__(self) -> None:
+            self.times: list[float] = []
+
+        def on_step_begin(self, args, state, control, **kwargs):
+            self.start = time.perf_counter()
+
+        def on_step_end(self, args, state, control, **kwargs):
+            self.times.append(time.perf_counter() - self.start)
+            control.should_save = False  # no checkpoints: only the steps are measured (and the disk is shared)
+            return control
+
+    timer = StepTimes()
+    cfg = GRPOTrainConfig(output=str(Path(tmp, f"run-{ranks}")), mode="grpo", steps=steps, save_steps=1000,
+                          eval={"before": False, "after": False},
+                          generation={"completions_per_step": 8 if quick else 16, "num_generations": 4,
+                                      "max_completion_length": 4 if quick else 8})
+    train(cfg, callbacks=[timer])
+    if rank == 0:
+        Path(tmp, f"steps-{ranks}.json").write_text(json.dumps(timer.times))
 
 
 # ---- (2) the fusion client over 2 replicas vs 1 ----------------------------------------------------------------
@@ -135,11 +201,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="fewer programs and one repeat (< 1 minute on 2 cores)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="fan-out workers (default: CPUs)")
-    parser.add_argument("--only", nargs="+", choices=["fusion", "fanout"], default=["fusion", "fanout"])
+    parser.add_argument("--only", nargs="+", choices=["grpo", "fusion", "fanout"], default=["grpo", "fusion", "fanout"])
+    parser.add_argument("--grpo-worker", help=argparse.SUPPRESS)
+    parser.add_argument("--grpo-steps", type=int, default=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     os.environ.setdefault("OMP_NUM_THREADS", "1")
+    if args.grpo_worker:
+        grpo_worker(args.grpo_worker, args.grpo_steps, args.quick)
+        return
     headline: dict = {"machine": f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.python_version()}",
-                      "quick": args.quick, "loadavg_start": loadavg(), "grpo_ranks": grpo_ranks(args.quick)}
+                      "quick": args.quick, "loadavg_start": loadavg()}
+    if "grpo" in args.only:
+        headline["grpo_ranks"] = grpo_ranks(args.quick)
     if "fusion" in args.only:
         headline["fusion_replicas"] = fusion_replicas(n=16 if args.quick else 60, repeats=1 if args.quick else 3)
     if "fanout" in args.only:

@@ -199,3 +199,31 @@ def test_check_names_fails_fast_with_the_valid_names(fresh_plugin_manager) -> No
         check_names(backend="cpuu")
     with pytest.raises(TypeError, match="not a component kind"):
         check_names(taks="arithmetic")
+
+
+def test_other_ranks_do_not_refuse_what_rank_zero_wrote_and_stay_silent(tmp_path, monkeypatch, capsys) -> None:
+    """Under torchrun rank 0 may write config.yaml before rank 1 checks the directory: only rank 0 refuses."""
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    monkeypatch.setenv("RANK", "0")
+    RunDir(tmp_path / "r").write_config(DemoConfig())
+    assert not list((tmp_path / "r").glob("*.tmp"))  # written whole, then renamed into place
+    monkeypatch.setenv("RANK", "1")
+    cfg, _ = prepare_run(DemoConfig(steps=3), RunDir(tmp_path / "r"), resume=False)
+    assert cfg.steps == 3
+    seen: list = []
+    app = typer.Typer()
+
+    @run_command(app, "go", DemoConfig, eval_keys={"acc": "acc"})
+    def go(cfg: DemoConfig, ctx: RunContext) -> None:
+        with ctx.progress() as report:
+            report("status", message="loading")
+            report("step", step=1, total=1, record={"loss": 1.0})
+        ctx.print_result({"before": {"acc": 0.5}}, title="held-out")
+        seen.append(ctx.run.writer)
+
+    app.command("other")(lambda: None)
+    out = invoke(app, "go", "--output", str(tmp_path / "r"))
+    assert seen == [False] and out.output == "" and capsys.readouterr().err == ""  # output: stdout and stderr
+    monkeypatch.setenv("RANK", "0")
+    with pytest.raises(ConfigError, match="already holds a run"):
+        prepare_run(DemoConfig(), RunDir(tmp_path / "r"), resume=False)

@@ -93,7 +93,9 @@ class RunDir:
         text = yaml.safe_dump(cfg.model_dump(mode="json"), sort_keys=False)
         text += "# where the run ran; not part of the config (ignored when read back)\n"
         text += yaml.safe_dump({RUN_INFO_KEY: info}, sort_keys=False)
-        self.config.write_text(text)
+        partial = self.config.with_suffix(".yaml.tmp")  # other ranks may be reading it: replace, never truncate
+        partial.write_text(text)
+        os.replace(partial, self.config)
 
     def append(self, path: Path, record: dict[str, Any]) -> None:
         """Add one JSON line to ``path`` (``metrics.jsonl``, ``eval.jsonl``, ...)."""
@@ -179,7 +181,7 @@ def prepare_run(cfg: M, run: RunDir, *, resume: bool, can_resume: bool | None = 
         if changes:
             log.warning("resuming %s with the saved config, changed by this command line: %s", run.root, "; ".join(changes))
         return resolved, changes
-    if run.holds_run():
+    if run.writer and run.holds_run():  # rank 0 decides: the others may already see what it wrote
         raise ConfigError(f"run directory {run.root} already holds a run; pass --resume to continue it "
                           "or --output NEW_DIR to start another")
     return cfg, []

@@ -70,7 +70,8 @@ class GenerationConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    completions_per_step: int = Field(32, ge=2, description="Responses sampled per step (prompts × responses per prompt).")
+    completions_per_step: int = Field(
+        32, ge=2, description="Responses sampled per step, over all processes (prompts × responses per prompt).")
     num_generations: int = Field(8, ge=2, description="grpo mode: responses per prompt (maye mode: always 1).")
     max_completion_length: int = Field(16, ge=1, description="Tokens per response.")
     temperature: float = Field(1.0, gt=0.0, description="Sampling temperature.")
@@ -112,6 +113,8 @@ class HeldOutConfig(BaseModel):
     num_prompts: int = Field(100, ge=1, description="Held-out prompts: the first this many of the test split.")
     batch_size: int = Field(100, ge=1, description="Responses generated together.")
     max_new_tokens: int | None = Field(None, ge=1, description="Defaults to generation.max_completion_length.")
+    wait_timeout_s: float = Field(
+        7200.0, gt=0, description="Several processes: how long the other ranks wait for rank 0's held-out evaluation.")
 
 
 class EvalConfig(HeldOutConfig):

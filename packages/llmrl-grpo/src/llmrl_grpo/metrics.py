@@ -80,14 +80,19 @@ def pass_at_k(correct_per_prompt: Sequence[Sequence[bool]]) -> float:
 def scored_batch_metrics(reward: Any) -> dict[str, Any]:
     """A step's metrics from the reward function that scored its batch (its ``last_batch`` and
     ``unparseable``): MAYE's reflection ratios and word counts, mean response characters, the
-    running count of unparseable answers and the batch's example ids (the data order)."""
-    batch = reward.last_batch
+    running count of unparseable answers and the batch's example ids (the data order).
+
+    With several processes each scored its share: the batches are gathered first (every rank calls this).
+    """
+    from llmrl_grpo.distributed import gather_lists, sum_over_ranks
+
+    batch = gather_lists({k: reward.last_batch[k] for k in ("texts", "scores", "ids")})
     record: dict[str, Any] = {}
     if batch["texts"]:
         record.update(reflection_ratios(batch["texts"], [s == 1.0 for s in batch["scores"]]))
         totals = reflection_word_totals(batch["texts"])
         record.update({f"reflection_words/{w}": totals[w] for w in REFLECTION_WORDS})
         record["response_chars"] = sum(map(len, batch["texts"])) / len(batch["texts"])
-    record["unparseable_total"] = reward.unparseable
+    record["unparseable_total"] = int(sum_over_ranks(reward.unparseable))
     record["batch_ids"] = batch["ids"]
     return record

@@ -75,7 +75,11 @@ class Recipe(ABC):
         return []
 
     def step_metrics(self) -> dict[str, Any]:
-        """Fields added to each step's ``metrics.jsonl`` line (called after the step is logged)."""
+        """Fields added to each step's ``metrics.jsonl`` line (called after the step is logged).
+
+        Called on every rank at the same step: gather what a rank computed from its share of the batch
+        (``llmrl_grpo.distributed.gather_lists``); rank 0 writes the line.
+        """
         return {}
 
     @abstractmethod
@@ -84,6 +88,7 @@ class Recipe(ABC):
         """Held-out metrics of ``model`` on ``examples`` (the first ``eval.num_prompts`` test examples).
 
         ``status(message)`` reports what it is doing; put ``pass@1_greedy`` first when there is one.
+        Runs on rank 0 only (the other ranks wait), with the random state restored afterwards.
         """
 
 

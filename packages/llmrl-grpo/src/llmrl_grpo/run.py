@@ -18,14 +18,17 @@ Run directory::
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from llmrl_core import runs
 from llmrl_core.errors import ConfigError
-from llmrl_core.events import Reporter, or_silent
+from llmrl_core.events import Reporter, or_silent, silent
 from llmrl_grpo.config import RecipeConfig
+from llmrl_grpo.distributed import share_from_main
 
 if TYPE_CHECKING:
     from llmrl_grpo.generation import PolicyGenerator
@@ -83,7 +86,11 @@ def trl_config(cfg: RecipeConfig, run: RunDir, device_type: str, bf16: bool, gen
     from llmrl_grpo.trainer import MayeGRPOConfig
 
     opt, gen = cfg.optim, cfg.generation
-    updates = opt.updates_per_generation
+    processes, updates = runs.world()[1], opt.updates_per_generation
+    if gen.completions_per_step % (processes * opt.minibatches):
+        raise ConfigError(f"generation.completions_per_step ({gen.completions_per_step}) is the batch of all "
+                          f"{processes} processes together, split into {opt.minibatches} mini-batches on each: "
+                          f"it must be a multiple of {processes * opt.minibatches}")
     engine = (generator or make_generator(gen)).trl_args()
     unknown = sorted(set(engine) - set(MayeGRPOConfig.__dataclass_fields__))
     if unknown:
@@ -91,7 +98,8 @@ def trl_config(cfg: RecipeConfig, run: RunDir, device_type: str, bf16: bool, gen
                           "a field of the installed TRL's GRPOConfig; see its vllm_* fields")
     return MayeGRPOConfig(
         output_dir=str(run.checkpoints),
-        per_device_train_batch_size=gen.completions_per_step // opt.minibatches,
+        # the step's batch is over all ranks, each rank's share split into mini-batches
+        per_device_train_batch_size=gen.completions_per_step // processes // opt.minibatches,
         steps_per_generation=opt.minibatches,  # with num_iterations: `updates` optimiser steps per generation batch
         num_generations=cfg.generations,
         max_completion_length=gen.max_completion_length,
@@ -131,7 +139,13 @@ def load_model(cfg: RecipeConfig):
     from llmrl_core.models import load_model_and_tokenizer
 
     backend = get_backend(cfg.backend)
-    model, tokenizer = load_model_and_tokenizer(cfg.model, device=backend.device, dtype=backend.default_dtype)
+    device = backend.device
+    local_rank = os.environ.get("LOCAL_RANK")  # torchrun/accelerate: each process on its own GPU
+    if local_rank is not None and getattr(device, "type", None) == "cuda":
+        import torch
+
+        device = torch.device("cuda", int(local_rank))
+    model, tokenizer = load_model_and_tokenizer(cfg.model, device=device, dtype=backend.default_dtype)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     if cfg.freeze_vision:
@@ -162,6 +176,26 @@ def prepare_run_dir(cfg: C, run: RunDir, resume: bool) -> C:
     return cfg
 
 
+@contextmanager
+def preserved_rng() -> Iterator[None]:
+    """Python's, NumPy's and torch's (CPU and CUDA) random states are restored on exit."""
+    import random
+
+    import numpy as np
+    import torch
+
+    states = random.getstate(), np.random.get_state(), torch.random.get_rng_state()
+    cuda = torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None
+    try:
+        yield
+    finally:
+        random.setstate(states[0])
+        np.random.set_state(states[1])
+        torch.random.set_rng_state(states[2])
+        if cuda is not None:
+            torch.cuda.set_rng_state_all(cuda)
+
+
 def trainer_class(mode: str):
     """The trainer of a mode: MAYE's batch-whitened advantages, or TRL's group ones (both resume-safe)."""
     from llmrl_grpo.trainer import LlmrlGRPOTrainer, MayeGRPOTrainer
@@ -178,13 +212,16 @@ def train(cfg: C, recipe: RecipeFactory | None = None, *, resume: bool = False, 
     built with the config the run resolves to (on ``resume``, the saved one). ``callbacks`` are extra
     TrainerCallbacks (a test stops a run with one). ``generator`` replaces the one ``generation.backend``
     names (tests drive the trainers with a fake one).
+
+    Under torchrun or ``accelerate launch`` every rank calls this; rank 0 alone writes the run directory,
+    reports and runs the held-out evaluations while the others wait (``eval.wait_timeout_s``).
     """
     from llmrl_grpo.generation import make_generator
     from llmrl_grpo.recipe import GRPORecipe
 
     run = RunDir(cfg.output)
     cfg = prepare_run_dir(cfg, run, resume)
-    emit = or_silent(report)
+    emit = or_silent(report) if run.writer else silent
     method = (recipe or GRPORecipe)(cfg, emit)
     generator = generator or make_generator(cfg.generation)  # a missing vLLM or GPU fails here, before any load
     _, train_examples, test_examples, skipped = load_task(cfg)  # a bad task name fails before the model loads
@@ -194,38 +231,43 @@ def train(cfg: C, recipe: RecipeFactory | None = None, *, resume: bool = False, 
         if skipped:
             emit("status", message=f"skipped {skipped} example(s) without an answer")
 
-        def held_out(stage: str, step: int) -> dict[str, Any]:
+        def held_out(stage: str, step: int, policy: Any) -> dict[str, Any]:
+            """Evaluate ``policy`` on the held-out prompts (rank 0 only) and log the record."""
             emit("status", message=f"held-out eval ({stage})")
-            results = method.evaluate(model, tokenizer, test_examples[: cfg.eval.num_prompts],
-                                      lambda note: emit("status", message=f"held-out eval ({stage}): {note}"))
+            with preserved_rng():  # evaluating never changes what training samples
+                results = method.evaluate(policy, tokenizer, test_examples[: cfg.eval.num_prompts],
+                                          lambda note: emit("status", message=f"held-out eval ({stage}): {note}"))
             record = {"stage": stage, "step": step, **results}
             run.log_eval(record)
             emit("eval", stage=stage, results=record)
             return record
 
-        evals = evals_before(run, cfg, held_out)
-        checkpoint = resume_checkpoint(run, resume, emit, cfg.optim.updates_per_generation)
         rewards = method.rewards(tokenizer)
         args = trl_config(cfg, run, backend.device.type, bf16=str(backend.default_dtype) == "torch.bfloat16",
                           generator=generator)
         args.reward_weights = [weight for _, weight in rewards]
         extra = {"keep_mean": cfg.optim.maye_keep_mean} if cfg.mode == "maye" else {}
-        trainer = trainer_class(cfg.mode)(
+        trainer = trainer_class(cfg.mode)(  # builds the accelerator: from here on the ranks can wait on each other
             model=model, reward_funcs=[func for func, _ in rewards], args=args, train_dataset=method.dataset(train_examples),
             processing_class=tokenizer, rollout_func=method.rollout_func(generator), generator=generator,
             callbacks=[make_metrics_callback(run, method, cfg.steps, emit, cfg.optim.updates_per_generation),
                        *method.callbacks(), *(callbacks or [])],
             **extra,
         )
+        evals = evals_before(run, cfg, lambda stage, step: held_out(stage, step, model))
+        checkpoint = resume_checkpoint(run, resume, emit, cfg.optim.updates_per_generation)
         return train_and_finish(run, cfg, method, trainer, tokenizer, checkpoint, evals, held_out, emit)
 
 
 def evals_before(run: RunDir, cfg: RecipeConfig, held_out: Callable[[str, int], dict[str, Any]]) -> dict[str, Any]:
-    """The held-out evals already in the run directory, plus the "before" one if it is due and missing."""
-    evals = {e["stage"]: e for e in run.read_jsonl(run.evals)}
-    if cfg.eval.before and "before" not in evals:
-        evals["before"] = held_out("before", 0)
-    return evals
+    """The held-out evals already in the run directory, plus the "before" one if it is due and missing
+    (rank 0 decides and evaluates; every rank gets its result)."""
+    evals: dict[str, Any] = {}
+    if run.writer:
+        evals = {e["stage"]: e for e in run.read_jsonl(run.evals)}
+        if cfg.eval.before and "before" not in evals:
+            evals["before"] = held_out("before", 0)
+    return share_from_main("evals-before", evals, cfg.eval.wait_timeout_s)
 
 
 def resume_checkpoint(run: RunDir, resume: bool, emit: Reporter, updates_per_step: int = 1) -> Path | None:
@@ -237,8 +279,22 @@ def resume_checkpoint(run: RunDir, resume: bool, emit: Reporter, updates_per_ste
     return checkpoint
 
 
+def trained_policy(trainer: Any, run: RunDir) -> Any:
+    """The trained model for rank 0 to evaluate alone: the trainer's own, unless ZeRO-3 or FSDP shards it
+    over the ranks; then the saved ``final/`` (every rank took part in saving it whole)."""
+    accelerator = trainer.accelerator
+    plugin = getattr(accelerator.state, "deepspeed_plugin", None)
+    sharded = getattr(trainer, "is_fsdp_enabled", False) or (plugin is not None and plugin.zero_stage == 3)
+    if not sharded:
+        return accelerator.unwrap_model(trainer.model)
+    from llmrl_core.models import load_model_and_tokenizer
+
+    model, _ = load_model_and_tokenizer(str(run.final), device=accelerator.device, dtype=trainer.model.dtype)
+    return model
+
+
 def train_and_finish(run: RunDir, cfg: RecipeConfig, recipe: Recipe, trainer: Any, tokenizer: Any,
-                     checkpoint: Path | None, evals: dict[str, Any], held_out: Callable[[str, int], dict[str, Any]],
+                     checkpoint: Path | None, evals: dict[str, Any], held_out: Callable[[str, int, Any], dict[str, Any]],
                      emit: Reporter) -> dict[str, Any]:
     """Train; unless a callback stopped it early (left resumable), save the final model, evaluate after, plot."""
     emit("status", message="training")
@@ -246,16 +302,16 @@ def train_and_finish(run: RunDir, cfg: RecipeConfig, recipe: Recipe, trainer: An
     stopped_at = trainer.state.global_step // cfg.optim.updates_per_generation
     if trainer.state.global_step < cfg.optimizer_steps:
         return {"run_dir": str(run.root), "stopped_at": stopped_at, "evals": evals}
-    trainer.save_model(str(run.final))  # the main process only, as every Trainer save
+    trainer.save_model(str(run.final))  # every rank takes part (ZeRO-3/FSDP gather the weights); rank 0 writes
     if run.writer:
         tokenizer.save_pretrained(str(run.final))
-    if cfg.eval.after:
-        evals["after"] = held_out("after", cfg.steps)
-    if run.writer:
+        if cfg.eval.after:
+            evals["after"] = held_out("after", cfg.steps, trained_policy(trainer, run))
         write_summary(run, cfg, list(evals.values()), recipe.name)
         from llmrl_grpo.plots import plot_curves
 
         plot_curves(run.read_jsonl(run.metrics), run.curves, list(evals.values()), accuracy_key=recipe.accuracy_metric)
+    evals = share_from_main("evals-after", evals, cfg.eval.wait_timeout_s)
     return {"run_dir": str(run.root), "stopped_at": stopped_at, "evals": evals}
 
 

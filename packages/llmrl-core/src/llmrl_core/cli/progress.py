@@ -61,14 +61,15 @@ class ProgressDisplay:
     """A reporter (``display(kind, **data)``) drawing on stderr; use it as a context manager."""
 
     def __init__(self, title: str = "", headline: Headline | None = None, eval_keys: Headline | None = None,
-                 *, console: Any = None, live: bool | None = None) -> None:
+                 *, console: Any = None, live: bool | None = None, quiet: bool = False) -> None:
         from llmrl_core.cli.output import err_console
 
         self.console = console or err_console
         self.title = title
         self.headline = headline or {}
         self.eval_keys = eval_keys
-        self.live = sys.stderr.isatty() if live is None else live
+        self.quiet = quiet  # e.g. ranks other than 0 of a multi-process run
+        self.live = (sys.stderr.isatty() if live is None else live) and not quiet
         self._bar: Any = None
         self._jobs: dict[str, int] = {}
         self._last_step_at: float | None = None
@@ -89,6 +90,8 @@ class ProgressDisplay:
 
     # -- the reporter ----------------------------------------------------------------------------
     def __call__(self, kind: str, **data: Any) -> None:
+        if self.quiet:
+            return
         handler = getattr(self, f"_on_{kind}", None)
         if handler is not None:
             handler(**data)

@@ -53,13 +53,20 @@ class RunContext:
     eval_keys: Headline | None = None
 
     def progress(self, **kwargs: Any) -> ProgressDisplay:
-        """The console reporter for this run (a context manager; pass it as ``report=``)."""
+        """The console reporter for this run (a context manager; pass it as ``report=``).
+
+        Under torchrun/accelerate only rank 0 draws; the other ranks get a display that prints nothing.
+        """
+        if not self.run.writer:
+            kwargs["quiet"] = True
         return ProgressDisplay(self.title, kwargs.pop("headline", self.headline),
                                kwargs.pop("eval_keys", self.eval_keys), **kwargs)
 
     def print_result(self, evals: Mapping[str, dict[str, Any]] | None = None, *, title: str = "held-out evaluation",
                      percent: Sequence[str] = ()) -> None:
         """After the run: the ``eval_keys`` before and after (labels in ``percent`` as %), then the run directory."""
+        if not self.run.writer:  # one rank prints
+            return
         from llmrl_core.cli.output import console
         from llmrl_core.cli.progress import before_after_lines
 
