@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import random
 
-from llmrl_core.task import Split, Task, TaskExample
+from llmrl_core.task import TaskExample
 from llmrl_env_math.configs import ArithmeticConfig
+from llmrl_env_math.split_task import SplitTask
 
-_NAMES = ["Ana", "Ben", "Chen", "Dara", "Eli", "Fatima", "Goran", "Hana", "Ivo", "Jun", "Kofi", "Lena"]
-_THINGS = ["apples", "books", "coins", "marbles", "pencils", "stamps", "shells", "cards"]
+NAMES = ["Ana", "Ben", "Chen", "Dara", "Eli", "Fatima", "Goran", "Hana", "Ivo", "Jun", "Kofi", "Lena"]
+THINGS = ["apples", "books", "coins", "marbles", "pencils", "stamps", "shells", "cards"]
 
-class ArithmeticTask(Task):
+class ArithmeticTask(SplitTask):
     """Questions like "What is 7 + 5?" with integer answers, scored with math-verify."""
 
     name = "arithmetic"
@@ -23,16 +24,6 @@ class ArithmeticTask(Task):
     def __init__(self, config: ArithmeticConfig) -> None:
         self.config = config
         self._splits = self._generate()
-
-    def dataset(self, split: Split = "train") -> list[TaskExample]:
-        if split not in self._splits:
-            raise ValueError(f"unknown split {split!r}; use 'train' or 'test'")
-        return list(self._splits[split])
-
-    def score(self, completion: str, reference: str) -> float:
-        from llmrl_env_math.verify import is_correct
-
-        return 1.0 if is_correct(completion, reference) else 0.0
 
     def _generate(self) -> dict[str, list[TaskExample]]:
         cfg = self.config
@@ -77,8 +68,8 @@ class ArithmeticTask(Task):
 
 
 def _word_problem(rng: random.Random, a: int, op: str, b: int) -> str:
-    name, other = rng.sample(_NAMES, 2)
-    thing = rng.choice(_THINGS)
+    name, other = rng.sample(NAMES, 2)
+    thing = rng.choice(THINGS)
     if op == "+":
         return f"{name} has {a} {thing}. {other} gives {name} {b} more. How many {thing} does {name} have now?"
     if op == "-":

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import random
 
-from llmrl_core.task import Split, Task, TaskExample
+from llmrl_core.task import TaskExample
 from llmrl_env_math.configs import DotsConfig
+from llmrl_env_math.split_task import SplitTask
 
 QUESTION = "<image>How many dots are in the picture?"
 
 
-class DotsTask(Task):
+class DotsTask(SplitTask):
     """Count the dots: a PIL image in ``metadata["image"]``, the count as the reference."""
 
     name = "dots"
@@ -24,16 +25,6 @@ class DotsTask(Task):
         self.config = DotsConfig.model_validate(config)
         self._splits = {split: self._draw(split, size) for split, size in
                         (("train", self.config.train_size), ("test", self.config.test_size))}
-
-    def dataset(self, split: Split = "train") -> list[TaskExample]:
-        if split not in self._splits:
-            raise ValueError(f"unknown split {split!r}; use 'train' or 'test'")
-        return list(self._splits[split])
-
-    def score(self, completion: str, reference: str) -> float:
-        from llmrl_env_math.verify import is_correct
-
-        return 1.0 if is_correct(completion, reference) else 0.0
 
     def _draw(self, split: str, size: int) -> list[TaskExample]:
         from llmrl_env_math.images import draw_dots

@@ -24,8 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from llmrl_core.errors import ComponentUnavailableError, ConfigError
-from llmrl_core.task import Split, Task, TaskExample
+from llmrl_core.task import TaskExample
 from llmrl_env_math.configs import FileTaskConfig
+from llmrl_env_math.split_task import SplitTask
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +76,7 @@ def last_boxed(text: str) -> str | None:
     return None
 
 
-class FileTask(Task):
+class FileTask(SplitTask):
     """Base of the file-backed tasks; subclasses say how a row becomes a question and an answer."""
 
     name = "file"
@@ -86,16 +87,6 @@ class FileTask(Task):
         self.config = config
         self.skipped = 0
         self._splits = self._load()
-
-    def dataset(self, split: Split = "train") -> list[TaskExample]:
-        if split not in self._splits:
-            raise ValueError(f"unknown split {split!r}; use 'train' or 'test'")
-        return list(self._splits[split])
-
-    def score(self, completion: str, reference: str) -> float:
-        from llmrl_env_math.verify import is_correct
-
-        return 1.0 if is_correct(completion, reference) else 0.0
 
     def answer_of(self, row: dict[str, Any]) -> str | None:
         value = row.get(self.config.answer_field or self.answer_field)

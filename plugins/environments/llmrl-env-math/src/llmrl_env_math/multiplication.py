@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import random
 
-from llmrl_core.task import Split, Task, TaskExample
+from llmrl_core.task import TaskExample
+from llmrl_env_math.arithmetic import NAMES, THINGS
 from llmrl_env_math.configs import MultiplicationConfig
-
-_NAMES = ["Ana", "Ben", "Chen", "Dara", "Eli", "Fatima", "Goran", "Hana", "Ivo", "Jun", "Kofi", "Lena"]
-_THINGS = ["apples", "books", "coins", "marbles", "pencils", "stamps", "shells", "cards"]
+from llmrl_env_math.split_task import SplitTask
 
 PHRASINGS: dict[str, str] = {
     "symbol": "What is {a} * {b}?",
@@ -27,7 +26,7 @@ PHRASINGS: dict[str, str] = {
 """Question templates by name (``MultiplicationConfig.phrasings`` picks among them)."""
 
 
-class MultiplicationTask(Task):
+class MultiplicationTask(SplitTask):
     """``a × b`` with ``a`` and ``b`` drawn from their ranges; the reference is the exact product."""
 
     name = "multiplication"
@@ -35,16 +34,6 @@ class MultiplicationTask(Task):
     def __init__(self, **config: object) -> None:
         self.config = MultiplicationConfig.model_validate(config)
         self._splits = self._generate()
-
-    def dataset(self, split: Split = "train") -> list[TaskExample]:
-        if split not in self._splits:
-            raise ValueError(f"unknown split {split!r}; use 'train' or 'test'")
-        return list(self._splits[split])
-
-    def score(self, completion: str, reference: str) -> float:
-        from llmrl_env_math.verify import is_correct
-
-        return 1.0 if is_correct(completion, reference) else 0.0
 
     def _generate(self) -> dict[str, list[TaskExample]]:
         cfg = self.config
@@ -59,7 +48,7 @@ class MultiplicationTask(Task):
                     continue
                 seen.add((a, b))
                 phrasing = rng.choice(cfg.phrasings)
-                question = PHRASINGS[phrasing].format(a=a, b=b, name=rng.choice(_NAMES), thing=rng.choice(_THINGS))
+                question = PHRASINGS[phrasing].format(a=a, b=b, name=rng.choice(NAMES), thing=rng.choice(THINGS))
                 examples.append(TaskExample(
                     id=f"multiplication-{cfg.seed}-{split}-{len(examples)}", prompt=question, reference=str(a * b),
                     metadata={"a": a, "b": b, "phrasing": phrasing},
