@@ -21,8 +21,8 @@ class DotsTask(SplitTask):
 
     name = "dots"
 
-    def __init__(self, **config: object) -> None:
-        self.config = DotsConfig.model_validate(config)
+    def __init__(self, config: DotsConfig) -> None:
+        self.config = config
         self._splits = {split: self._draw(split, size) for split, size in
                         (("train", self.config.train_size), ("test", self.config.test_size))}
 

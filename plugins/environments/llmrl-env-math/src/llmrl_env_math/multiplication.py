@@ -31,8 +31,8 @@ class MultiplicationTask(SplitTask):
 
     name = "multiplication"
 
-    def __init__(self, **config: object) -> None:
-        self.config = MultiplicationConfig.model_validate(config)
+    def __init__(self, config: MultiplicationConfig) -> None:
+        self.config = config
         self._splits = self._generate()
 
     def _generate(self) -> dict[str, list[TaskExample]]:
