@@ -128,6 +128,7 @@ def trl_config(cfg: RecipeConfig, run: RunDir, device_type: str, bf16: bool, gen
         disable_tqdm=True,
         log_completions=False,
         dataloader_num_workers=0,
+        ddp_find_unused_parameters=False,  # every trainable weight takes part in a forward (frozen ones are not DDP's)
         activation_checkpointing=False,  # a recompute costs more than it saves for small models on a CPU
         **engine,
     )
