@@ -73,7 +73,9 @@ def to_dataset(examples: list[TaskExample], instruction: str, system_prompt: str
         rows["prompt"].append(chat_messages(example, instruction, system_prompt))
         rows["answer"].append(str(example.reference))
         rows["id"].append(example.id)
-    if any(has_image(example) for example in examples):
-        rows["image"] = [example.metadata.get("image") for example in examples]
-        return Dataset.from_dict(rows).cast_column("image", Image())
-    return Dataset.from_dict(rows)
+    text = Dataset.from_dict(rows)
+    if not any(has_image(example) for example in examples):
+        return text
+    features = text.features.copy()
+    features["image"] = Image()  # encodes PIL images and file paths alike (mixed, a column's type can't be inferred)
+    return Dataset.from_dict({**rows, "image": [example.metadata.get("image") for example in examples]}, features=features)
