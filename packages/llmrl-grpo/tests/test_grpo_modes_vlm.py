@@ -236,3 +236,30 @@ def test_image_rows_go_to_trl_as_pictures_beside_the_text(tmp_path) -> None:
     chat = image_chat(examples[0], "{question} Answer with just the number.", "Be brief.")
     assert [m["content"][-1] for m in chat] == [m["content"][-1] for m in trl_chat]
     assert [p["type"] for p in chat[1]["content"]] == ["image", "text"] and chat[1]["content"][0]["image"].size == (30, 20)
+
+
+def test_without_torchvision_a_qwen2_5_vl_processor_loads_for_images_only(tmp_path) -> None:
+    from PIL import Image
+    from transformers import AutoTokenizer, LlavaProcessor, Qwen2_5_VLConfig, Qwen2_5_VLProcessor
+    from transformers.models.qwen2_vl.image_processing_pil_qwen2_vl import Qwen2VLImageProcessorPil
+    from transformers.utils import is_torchvision_available
+
+    from llmrl_core.errors import ComponentUnavailableError
+    from llmrl_core.models import resolve_model
+    from llmrl_grpo.testing import VLM_CHAT_TEMPLATE
+    from llmrl_grpo.vlm import image_only, load_processor
+
+    if is_torchvision_available():
+        pytest.skip("with torchvision, AutoProcessor builds the whole processor")
+    tokenizer = AutoTokenizer.from_pretrained(resolve_model("smollm2-135m").path)
+    tokenizer.add_special_tokens({"additional_special_tokens": ["<|vision_start|>", "<|vision_end|>", "<|image_pad|>"]})
+    image_only(Qwen2_5_VLProcessor)(image_processor=Qwen2VLImageProcessorPil(max_pixels=56 * 56), tokenizer=tokenizer,
+                                    chat_template=VLM_CHAT_TEMPLATE).save_pretrained(tmp_path)
+    Qwen2_5_VLConfig().save_pretrained(tmp_path)  # what load_processor reads to pick the processor class
+    processor = load_processor(str(tmp_path))
+    assert type(processor).__name__ == "Qwen2_5_VLProcessor" and isinstance(processor, Qwen2_5_VLProcessor)
+    assert type(processor.image_processor).__name__ == "Qwen2VLImageProcessorPil" and not hasattr(processor, "video_processor")
+    enc = processor(images=[Image.new("RGB", (56, 56))], text=["<|vision_start|><|image_pad|><|vision_end|>hi"])
+    assert enc["input_ids"][0].count(processor.image_token_id) == 4 and list(enc["image_grid_thw"][0]) == [1, 4, 4]
+    with pytest.raises(ComponentUnavailableError, match="install torchvision"):
+        image_only(LlavaProcessor)

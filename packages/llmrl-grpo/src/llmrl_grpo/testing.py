@@ -196,6 +196,7 @@ def tiny_qwen2_vl(directory: str | Any, *, max_pixels: int = 56 * 56, seed: int 
     import torch
     from transformers import AutoTokenizer, Qwen2VLConfig, Qwen2VLForConditionalGeneration, Qwen2VLProcessor
     from transformers.models.qwen2_vl.image_processing_pil_qwen2_vl import Qwen2VLImageProcessorPil
+    from transformers.utils import is_torchvision_available
 
     from llmrl_core.models import resolve_model
     from llmrl_grpo.vlm import image_only
@@ -207,8 +208,14 @@ def tiny_qwen2_vl(directory: str | Any, *, max_pixels: int = 56 * 56, seed: int 
     tokenizer.chat_template = VLM_CHAT_TEMPLATE
     start, end, pad = tokenizer.convert_tokens_to_ids(vision_tokens)
     image_processor = Qwen2VLImageProcessorPil(min_pixels=28 * 28, max_pixels=max_pixels)
-    processor = image_only(Qwen2VLProcessor)(image_processor=image_processor, tokenizer=tokenizer,
-                                             chat_template=VLM_CHAT_TEMPLATE)
+    if is_torchvision_available():
+        from transformers import Qwen2VLVideoProcessor
+
+        processor = Qwen2VLProcessor(image_processor=image_processor, tokenizer=tokenizer,
+                                     video_processor=Qwen2VLVideoProcessor(), chat_template=VLM_CHAT_TEMPLATE)
+    else:
+        processor = image_only(Qwen2VLProcessor)(image_processor=image_processor, tokenizer=tokenizer,
+                                                 chat_template=VLM_CHAT_TEMPLATE)
     config = Qwen2VLConfig(
         text_config={"vocab_size": len(tokenizer), "hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 2,
                      "num_attention_heads": 4, "num_key_value_heads": 2, "max_position_embeddings": 512,

@@ -17,7 +17,7 @@ import logging
 from functools import cache
 from typing import Any
 
-from llmrl_core.errors import ConfigError
+from llmrl_core.errors import ComponentUnavailableError, ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -86,12 +86,20 @@ def check_images_fit(vlm: bool, examples: list[Any], model: str, task: str | Non
 def image_only(processor_class: type) -> type:
     """``processor_class`` without its video processor (same name, so a saved processor loads as the original).
 
-    Its ``__init__`` takes no ``video_processor``, so transformers neither loads one nor checks its class.
+    Its ``__init__`` takes no ``video_processor``, so transformers neither loads one nor checks its class. For
+    processors whose parts are (image processor, tokenizer, video processor): Qwen2/2.5/3-VL, GLM-4V and most others.
     """
+    parts = processor_class.get_attributes()
+    if parts != ["image_processor", "tokenizer", "video_processor"]:
+        raise ComponentUnavailableError(
+            f"{processor_class.__name__} (parts: {', '.join(parts)}) needs torchvision to be built here; llmrl builds "
+            "only (image processor, tokenizer, video processor) processors without it: install torchvision")
     base_init = processor_class.__init__
 
     def __init__(self, image_processor=None, tokenizer=None, chat_template=None, **kwargs):
-        base_init(self, image_processor, tokenizer, None, chat_template=chat_template, **kwargs)
+        # the base hands (image, tokenizer, video=None) on; ProcessorMixin pairs them with this class's two parts
+        base_init(self, image_processor=image_processor, tokenizer=tokenizer, video_processor=None,
+                  chat_template=chat_template, **kwargs)
 
     doc = f"{processor_class.__name__} for images only (no video processor: this install has no torchvision)."
     return type(processor_class.__name__, (processor_class,), {"__init__": __init__, "__doc__": doc,
