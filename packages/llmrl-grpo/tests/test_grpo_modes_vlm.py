@@ -209,6 +209,33 @@ def test_vlm_trains_and_evaluates_on_pictures(tmp_path) -> None:
     assert scores["pass@1_greedy"] == 0.5 and scores["pass@1_greedy/response_chars"] == 1.0
 
 
+def test_a_resumed_vlm_run_goes_on_from_its_checkpoint_weights(tmp_path) -> None:
+    # transformers saves Qwen2-VL under its original parameter names, which the Trainer's raw resume load misses
+    from transformers import TrainerCallback
+
+    from llmrl_grpo.run import load_pretrained, train
+    from llmrl_grpo.testing import tiny_qwen2_vl
+
+    class StopAtSave(TrainerCallback):
+        def on_save(self, args, state, control, **kwargs):
+            control.should_training_stop = True
+
+    class Weights(TrainerCallback):
+        def on_train_begin(self, args, state, control, model=None, **kwargs):
+            self.start = {n: p.detach().clone() for n, p in model.named_parameters()}
+
+    model_dir = tiny_qwen2_vl(tmp_path / "vlm")
+    cfg = dict(model=model_dir, task="dots", task_config=DOTS, output=str(tmp_path / "run"), steps=2, save_steps=1,
+               generation={"completions_per_step": 4, "max_completion_length": 4}, eval={"before": False, "after": False})
+    assert train(GRPOTrainConfig(**cfg), callbacks=[StopAtSave()])["stopped_at"] == 1
+    weights = Weights()
+    assert train(GRPOTrainConfig(**cfg), resume=True, callbacks=[weights])["stopped_at"] == 2
+    saved, _ = load_pretrained(str(tmp_path / "run" / "checkpoints" / "checkpoint-2"))
+    initial, _ = load_pretrained(model_dir)
+    assert all(torch.equal(weights.start[n], p) for n, p in saved.named_parameters())
+    assert any(not torch.equal(weights.start[n], p) for n, p in initial.named_parameters())
+
+
 def test_an_image_task_needs_a_vision_language_model(tmp_path) -> None:
     from llmrl_grpo.run import train
 
