@@ -25,3 +25,12 @@ def test_recipe_example_on_the_architecture_page_trains(run_doc_snippet, tmp_pat
     assert "max_chars: 4" in (run / "config.yaml").read_text()
     metrics = (run / "metrics.jsonl").read_text().splitlines()
     assert len(metrics) == 1 and '"rewards/brevity/mean"' in metrics[0]
+
+
+def test_tiny_vlm_example_trains_on_pictures(run_doc_snippet, tmp_path) -> None:
+    """The VLM example on docs/llmrl-grpo.md: a tiny local Qwen2-VL, one step on the dots pictures, evals before and after."""
+    out = run_doc_snippet("llmrl-grpo.md", "vlm-tiny").stdout
+    line = next(line for line in out.splitlines() if line.startswith("greedy pass@1:"))
+    before, after = (float(x) for x in line.split(":", 1)[1].split("->"))
+    assert 0.0 <= before <= 1.0 and 0.0 <= after <= 1.0, out
+    assert (tmp_path / "runs" / "vlm" / "final" / "processor_config.json").is_file()

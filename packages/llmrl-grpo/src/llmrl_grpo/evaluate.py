@@ -11,9 +11,10 @@ from typing import Any
 
 from llmrl_core.task import TaskExample
 from llmrl_grpo.config import EvalConfig
-from llmrl_grpo.data import chat_messages
+from llmrl_grpo.data import chat_messages, image_chat
 from llmrl_grpo.metrics import pass_at_k, reflection_ratios
 from llmrl_grpo.rewards import AccuracyReward
+from llmrl_grpo.vlm import check_images_fit, is_processor
 
 
 def generate(
@@ -27,29 +28,44 @@ def generate(
     max_new_tokens: int,
     batch_size: int,
 ) -> list[list[str]]:
-    """``n`` completions for each chat (greedy when ``temperature`` is None)."""
+    """``n`` completions for each chat (greedy when ``temperature`` is None).
+
+    ``tokenizer`` may be a VLM's processor: chats then hold their pictures as image blocks (:func:`image_chat`)
+    and go through the processor, as TRL's trainer puts them, so the pixels reach ``model.generate``.
+    """
     import torch
 
-    side = tokenizer.padding_side
-    tokenizer.padding_side = "left"
-    texts = [tokenizer.apply_chat_template(c, tokenize=False, add_generation_prompt=True) for c in chats]
+    from llmrl_grpo.vlm import text_tokenizer
+
+    text = text_tokenizer(tokenizer)
+    side = text.padding_side
+    text.padding_side = "left"
     out: list[list[str]] = []
     was_training = model.training
     model.eval()
     try:
         per_batch = max(1, batch_size // n)
-        for start in range(0, len(texts), per_batch):
-            enc = tokenizer(texts[start : start + per_batch], return_tensors="pt", padding=True).to(model.device)
+        for start in range(0, len(chats), per_batch):
+            batch = chats[start : start + per_batch]
+            if is_processor(tokenizer):
+                enc = tokenizer.apply_chat_template(batch, add_generation_prompt=True, tokenize=True, return_dict=True,
+                                                    processor_kwargs={"padding": True, "return_tensors": "pt"})
+            else:
+                prompts = [text.apply_chat_template(c, tokenize=False, add_generation_prompt=True) for c in batch]
+                enc = text(prompts, return_tensors="pt", padding=True)
+            enc = enc.to(model.device)
             sampling = {"do_sample": True, "temperature": temperature, "top_p": top_p, "top_k": 0} if temperature else {"do_sample": False}
+            if is_processor(tokenizer):  # as TRL's training generation: a sampled image token has no picture
+                sampling["suppress_tokens"] = [model.config.image_token_id]
             with torch.no_grad():
                 ids = model.generate(
                     **enc, max_new_tokens=max_new_tokens, num_return_sequences=n,
-                    pad_token_id=tokenizer.pad_token_id, **sampling,
+                    pad_token_id=text.pad_token_id, **sampling,
                 )
-            decoded = tokenizer.batch_decode(ids[:, enc["input_ids"].shape[1] :], skip_special_tokens=True)
+            decoded = text.batch_decode(ids[:, enc["input_ids"].shape[1] :], skip_special_tokens=True)
             out.extend(decoded[i * n : (i + 1) * n] for i in range(len(decoded) // n))
     finally:
-        tokenizer.padding_side = side
+        text.padding_side = side
         model.train(was_training)
     return out
 
@@ -65,9 +81,14 @@ def evaluate(
     max_new_tokens: int = 64,
     on_progress: Callable[[str], None] | None = None,
 ) -> dict[str, float]:
-    """MAYE's eval metrics on ``examples[:cfg.num_prompts]`` plus length and reflection ratios."""
+    """MAYE's eval metrics on ``examples[:cfg.num_prompts]`` plus length and reflection ratios.
+
+    Examples with a picture are asked with it (``tokenizer`` is then the VLM's processor).
+    """
     examples = examples[: cfg.num_prompts]
-    chats = [chat_messages(e, instruction, system_prompt) for e in examples]
+    vlm = is_processor(tokenizer)
+    check_images_fit(vlm, examples, getattr(model, "name_or_path", "the model"))
+    chats = [(image_chat if vlm else chat_messages)(e, instruction, system_prompt) for e in examples]
     scorer = AccuracyReward()
     max_new = cfg.max_new_tokens or max_new_tokens
     results: dict[str, float] = {"num_prompts": float(len(examples))}

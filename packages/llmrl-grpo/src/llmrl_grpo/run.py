@@ -12,7 +12,7 @@ Run directory::
     summary.md           what ran, and the held-out evals as a table
     curves.png           accuracy, response length and reflection ratios per step
     checkpoints/         TRL/transformers checkpoints (model, optimiser, scheduler, RNG, step)
-    final/               the trained model and tokenizer (for `llmrl grpo eval --checkpoint`)
+    final/               the trained model and tokenizer, a VLM's processor (for `llmrl grpo eval --checkpoint`)
 """
 
 from __future__ import annotations
@@ -134,10 +134,47 @@ def trl_config(cfg: RecipeConfig, run: RunDir, device_type: str, bf16: bool, gen
     )
 
 
+def model_is_vlm(name: str) -> bool:
+    """Whether the model ``name`` resolves to is a vision-language model (its config has a ``vision_config``);
+    reads the config only. An alias or ``.gguf`` is text-only; a name that does not load is left to the loader."""
+    from llmrl_core.models import EMBEDDED, resolve_model
+    from llmrl_grpo.vlm import is_vlm_config
+
+    if name in EMBEDDED or name.endswith(".gguf"):
+        return False
+    from transformers import AutoConfig
+
+    resolved = resolve_model(name)
+    try:
+        config = AutoConfig.from_pretrained(resolved.path, **({} if resolved.local else {"local_files_only": True}))
+    except (OSError, ValueError):
+        return False
+    return is_vlm_config(config)
+
+
+def load_pretrained(name: str, *, device: Any = None, dtype: Any = None) -> tuple[Any, Any]:
+    """``(model, tokenizer)``, or for a vision-language model ``(model, processor)`` (:mod:`llmrl_grpo.vlm`)."""
+    from llmrl_core.models import load_model_and_tokenizer, resolve_model
+
+    if not model_is_vlm(name):
+        return load_model_and_tokenizer(name, device=device, dtype=dtype)
+    from llmrl_grpo.vlm import load_vlm
+
+    resolved = resolve_model(name)
+    try:
+        model, processor = load_vlm(resolved.path, dtype=dtype, **({} if resolved.local else {"local_files_only": True}))
+    except OSError as exc:
+        raise ConfigError(f"cannot load vision-language model {name!r} from {resolved.path!r}: {exc}. llmrl never "
+                          "downloads weights at run time: pass a local directory saved with its processor.") from None
+    if device is not None:
+        model.to(device)
+    return model, processor
+
+
 def load_model(cfg: RecipeConfig):
-    """Model and tokenizer on the configured backend (VLM vision frozen when asked)."""
+    """Model, tokenizer (a VLM: its processor) and backend; a VLM's vision tower frozen when asked."""
     from llmrl_core import get_backend
-    from llmrl_core.models import load_model_and_tokenizer
+    from llmrl_grpo.vlm import text_tokenizer
 
     backend = get_backend(cfg.backend)
     device = backend.device
@@ -146,14 +183,15 @@ def load_model(cfg: RecipeConfig):
         import torch
 
         device = torch.device("cuda", int(local_rank))
-    model, tokenizer = load_model_and_tokenizer(cfg.model, device=device, dtype=backend.default_dtype)
+    model, processing = load_pretrained(cfg.model, device=device, dtype=backend.default_dtype)
+    tokenizer = text_tokenizer(processing)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     if cfg.freeze_vision:
         from llmrl_grpo.vlm import freeze_vision
 
         freeze_vision(model)
-    return model, tokenizer, backend
+    return model, processing, backend
 
 
 def load_task(cfg: RecipeConfig):
@@ -219,6 +257,7 @@ def train(cfg: C, recipe: RecipeFactory | None = None, *, resume: bool = False, 
     """
     from llmrl_grpo.generation import make_generator
     from llmrl_grpo.recipe import GRPORecipe
+    from llmrl_grpo.vlm import text_tokenizer
 
     run = RunDir(cfg.output)
     cfg = prepare_run_dir(cfg, run, resume)
@@ -226,9 +265,11 @@ def train(cfg: C, recipe: RecipeFactory | None = None, *, resume: bool = False, 
     method = (recipe or GRPORecipe)(cfg, emit)
     generator = generator or make_generator(cfg.generation)  # a missing vLLM or GPU fails here, before any load
     _, train_examples, test_examples, skipped = load_task(cfg)  # a bad task name fails before the model loads
+    check_images(cfg, method, generator, train_examples + test_examples[: cfg.eval.num_prompts])
     with method.resources():
         emit("status", message=f"loading {cfg.model}")
-        model, tokenizer, backend = load_model(cfg)
+        model, processing, backend = load_model(cfg)
+        tokenizer = text_tokenizer(processing)  # a VLM's processor holds it; the rewards want it
         if skipped:
             emit("status", message=f"skipped {skipped} example(s) without an answer")
 
@@ -236,7 +277,7 @@ def train(cfg: C, recipe: RecipeFactory | None = None, *, resume: bool = False, 
             """Evaluate ``policy`` on the held-out prompts (rank 0 only) and log the record."""
             emit("status", message=f"held-out eval ({stage})")
             with preserved_rng():  # evaluating never changes what training samples
-                results = method.evaluate(policy, tokenizer, test_examples[: cfg.eval.num_prompts],
+                results = method.evaluate(policy, processing, test_examples[: cfg.eval.num_prompts],
                                           lambda note: emit("status", message=f"held-out eval ({stage}): {note}"))
             record = {"stage": stage, "step": step, **results}
             run.log_eval(record)
@@ -250,14 +291,33 @@ def train(cfg: C, recipe: RecipeFactory | None = None, *, resume: bool = False, 
         extra = {"keep_mean": cfg.optim.maye_keep_mean} if cfg.mode == "maye" else {}
         trainer = trainer_class(cfg.mode)(  # builds the accelerator: from here on the ranks can wait on each other
             model=model, reward_funcs=[func for func, _ in rewards], args=args, train_dataset=method.dataset(train_examples),
-            processing_class=tokenizer, rollout_func=method.rollout_func(generator), generator=generator,
+            processing_class=processing, rollout_func=method.rollout_func(generator), generator=generator,
             callbacks=[make_metrics_callback(run, method, cfg.steps, emit, cfg.optim.updates_per_generation),
                        *method.callbacks(), *(callbacks or [])],
             **extra,
         )
         evals = evals_before(run, cfg, lambda stage, step: held_out(stage, step, model))
         checkpoint = resume_checkpoint(run, resume, emit, cfg.optim.updates_per_generation)
-        return train_and_finish(run, cfg, method, trainer, tokenizer, checkpoint, evals, held_out, emit)
+        return train_and_finish(run, cfg, method, trainer, processing, checkpoint, evals, held_out, emit)
+
+
+def check_images(cfg: RecipeConfig, recipe: Recipe, generator: PolicyGenerator, examples: list[Any]) -> None:
+    """Before the model loads: a task with pictures needs a VLM and TRL's own one-turn generation (a recipe's
+    rollout, or a generator taking over one-turn sampling, sees token ids only: the pictures would be dropped)."""
+    from llmrl_grpo.data import has_image
+    from llmrl_grpo.generation import PolicyGenerator
+    from llmrl_grpo.recipe import Recipe
+    from llmrl_grpo.vlm import check_images_fit
+
+    if not any(has_image(e) for e in examples):
+        return
+    check_images_fit(model_is_vlm(cfg.model), examples, cfg.model, cfg.task)
+    if type(recipe).rollout_func is not Recipe.rollout_func:
+        raise ConfigError(f"task {cfg.task!r} has pictures, but the {recipe.name} recipe generates with its own "
+                          "rollout, which passes token ids only: image tasks train with the grpo recipe")
+    if type(generator).single_turn is not PolicyGenerator.single_turn:
+        raise ConfigError(f"task {cfg.task!r} has pictures, but generator {type(generator).__name__} samples from "
+                          "token ids only: image tasks need TRL's own generation (generation.backend hf or vllm-*)")
 
 
 def evals_before(run: RunDir, cfg: RecipeConfig, held_out: Callable[[str, int], dict[str, Any]]) -> dict[str, Any]:
@@ -288,16 +348,15 @@ def trained_policy(trainer: Any, run: RunDir) -> Any:
     sharded = getattr(trainer, "is_fsdp_enabled", False) or (plugin is not None and plugin.zero_stage == 3)
     if not sharded:
         return accelerator.unwrap_model(trainer.model)
-    from llmrl_core.models import load_model_and_tokenizer
-
-    model, _ = load_model_and_tokenizer(str(run.final), device=accelerator.device, dtype=trainer.model.dtype)
+    model, _ = load_pretrained(str(run.final), device=accelerator.device, dtype=trainer.model.dtype)
     return model
 
 
-def train_and_finish(run: RunDir, cfg: RecipeConfig, recipe: Recipe, trainer: Any, tokenizer: Any,
+def train_and_finish(run: RunDir, cfg: RecipeConfig, recipe: Recipe, trainer: Any, processing: Any,
                      checkpoint: Path | None, evals: dict[str, Any], held_out: Callable[[str, int, Any], dict[str, Any]],
                      emit: Reporter) -> dict[str, Any]:
-    """Train; unless a callback stopped it early (left resumable), save the final model, evaluate after, plot."""
+    """Train; unless a callback stopped it early (left resumable), save the final model with its tokenizer
+    (a VLM: processor), evaluate after, plot."""
     emit("status", message="training")
     trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
     stopped_at = trainer.state.global_step // cfg.optim.updates_per_generation
@@ -305,7 +364,7 @@ def train_and_finish(run: RunDir, cfg: RecipeConfig, recipe: Recipe, trainer: An
         return {"run_dir": str(run.root), "stopped_at": stopped_at, "evals": evals}
     trainer.save_model(str(run.final))  # every rank takes part (ZeRO-3/FSDP gather the weights); rank 0 writes
     if run.writer:
-        tokenizer.save_pretrained(str(run.final))
+        processing.save_pretrained(str(run.final))
         if cfg.eval.after:
             evals["after"] = held_out("after", cfg.steps, trained_policy(trainer, run))
         write_summary(run, cfg, list(evals.values()), recipe.name)

@@ -170,3 +170,65 @@ def trl_vllm_server(model: str = "smollm2-135m", *, gpu_memory_utilization: floa
 def _tail(path: str, chars: int = 3000) -> str:
     with open(path, errors="replace") as handle:
         return handle.read()[-chars:]
+
+
+VLM_CHAT_TEMPLATE = (
+    "{% for message in messages %}<|im_start|>{{ message['role'] }}\n"
+    "{% if message['content'] is string %}{{ message['content'] }}{% else %}{% for part in message['content'] %}"
+    "{% if part['type'] == 'image' %}<|vision_start|><|image_pad|><|vision_end|>"
+    "{% elif part['type'] == 'text' %}{{ part['text'] }}{% endif %}{% endfor %}{% endif %}<|im_end|>\n"
+    "{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+"""A Qwen2-VL-style chat template: each image block becomes ``<|vision_start|><|image_pad|><|vision_end|>``
+(the processor widens ``<|image_pad|>`` to one token per merged patch)."""
+
+
+def tiny_qwen2_vl(directory: str | Any, *, max_pixels: int = 56 * 56, seed: int = 0) -> str:
+    """Save a tiny randomly initialised Qwen2-VL and its processor in ``directory``; return the path.
+
+    Nothing is downloaded: the tokenizer is the embedded SmolLM2's plus Qwen2-VL's vision tokens and a
+    Qwen2-VL-style chat template; the image processor is transformers' PIL one (no torchvision), with
+    ``max_pixels`` keeping pictures small (56 × 56: 16 patches of 14 px, 4 image tokens). The directory
+    loads as any user's VLM does (``model: <directory>``), so tests run the whole VLM path on a CPU.
+    """
+    from pathlib import Path
+
+    import torch
+    from transformers import AutoTokenizer, Qwen2VLConfig, Qwen2VLForConditionalGeneration, Qwen2VLProcessor
+    from transformers.models.qwen2_vl.image_processing_pil_qwen2_vl import Qwen2VLImageProcessorPil
+    from transformers.utils import is_torchvision_available
+
+    from llmrl_core.models import resolve_model
+    from llmrl_grpo.vlm import image_only
+
+    path = Path(directory)
+    tokenizer = AutoTokenizer.from_pretrained(resolve_model("smollm2-135m").path)
+    vision_tokens = ["<|vision_start|>", "<|vision_end|>", "<|image_pad|>"]
+    tokenizer.add_special_tokens({"additional_special_tokens": vision_tokens})
+    tokenizer.chat_template = VLM_CHAT_TEMPLATE
+    start, end, pad = tokenizer.convert_tokens_to_ids(vision_tokens)
+    image_processor = Qwen2VLImageProcessorPil(min_pixels=28 * 28, max_pixels=max_pixels)
+    if is_torchvision_available():
+        from transformers import Qwen2VLVideoProcessor
+
+        processor = Qwen2VLProcessor(image_processor=image_processor, tokenizer=tokenizer,
+                                     video_processor=Qwen2VLVideoProcessor(), chat_template=VLM_CHAT_TEMPLATE)
+    else:
+        processor = image_only(Qwen2VLProcessor)(image_processor=image_processor, tokenizer=tokenizer,
+                                                 chat_template=VLM_CHAT_TEMPLATE)
+    config = Qwen2VLConfig(
+        text_config={"vocab_size": len(tokenizer), "hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 2,
+                     "num_attention_heads": 4, "num_key_value_heads": 2, "max_position_embeddings": 512,
+                     "rope_scaling": {"type": "mrope", "mrope_section": [1, 1, 2]},
+                     "bos_token_id": tokenizer.bos_token_id, "eos_token_id": tokenizer.eos_token_id,
+                     "pad_token_id": tokenizer.pad_token_id},
+        vision_config={"depth": 2, "embed_dim": 32, "hidden_size": 32, "num_heads": 4, "mlp_ratio": 2, "patch_size": 14,
+                       "spatial_merge_size": 2, "temporal_patch_size": 2, "in_chans": 3},
+        vision_start_token_id=start, vision_end_token_id=end, image_token_id=pad, video_token_id=pad,
+    )
+    torch.manual_seed(seed)
+    model = Qwen2VLForConditionalGeneration(config)
+    model.generation_config.eos_token_id = tokenizer.eos_token_id
+    model.save_pretrained(path)
+    processor.save_pretrained(path)
+    return str(path)

@@ -96,12 +96,32 @@ class LlmrlGRPOTrainer(GRPOTrainer):
             return out
         return super()._generate_single_turn(prompt_ids, images, multimodal_fields, num_generations, *args, **kwargs)
 
+    def _load_from_checkpoint(self, resume_from_checkpoint: str, model: Any = None) -> None:  # type: ignore[override]
+        self._resuming = (resume_from_checkpoint, model)
+        try:
+            super()._load_from_checkpoint(resume_from_checkpoint, model)
+        finally:
+            self._resuming = None
+
     def _issue_warnings_after_load(self, load_result: Any) -> None:  # type: ignore[override]
-        """Tied weights (SmolLM2's lm_head is its embedding) are not saved, so are not "missing"."""
-        tied = _tied_parameter_names(self.accelerator.unwrap_model(self.model))
+        """Tied weights (SmolLM2's lm_head is its embedding) are not saved, so are not "missing".
+
+        A checkpoint saved under the model's original parameter names (transformers saves Qwen2-VL's
+        ``model.language_model.*`` as ``model.*`` and ``model.visual.*`` as ``visual.*``) matches none of the
+        model's names when the Trainer loads it raw on resume, which would go on from the *initial* weights:
+        it is loaded again through ``from_pretrained``, which maps the names back.
+        """
+        resuming = getattr(self, "_resuming", None)
+        model = self.accelerator.unwrap_model(resuming[1] if resuming and resuming[1] is not None else self.model)
+        tied = _tied_parameter_names(model)
+        if load_result.unexpected_keys and resuming:
+            saved = type(model).from_pretrained(resuming[0], dtype=model.dtype)
+            load_result = model.load_state_dict(saved.state_dict(), strict=False)
+            del saved
         missing = set(load_result.missing_keys)
-        if missing and missing <= tied and not load_result.unexpected_keys:
-            self.model.tie_weights()
+        if missing <= tied and not load_result.unexpected_keys:
+            if missing:
+                model.tie_weights()
             return
         super()._issue_warnings_after_load(load_result)
 
