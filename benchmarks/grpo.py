@@ -36,6 +36,7 @@ EVAL_ROWS = (
     ("mean@k_t1.0", "pass@1, T = 1.0 (mean over 8 samples each)"),
     ("pass@8", "pass@8, T = 1.0"),
     ("unparseable", "unparseable answers (all samples of the eval)"),
+    ("expression_answers", "answers left as an expression, right only by the judge's arithmetic (all samples)"),
 )
 
 
@@ -78,7 +79,7 @@ def headline_markdown(f: dict) -> str:
     def cell(key: str, value: float | None) -> str:
         if value is None:
             return "—"
-        return f"{int(value)}" if key == "unparseable" else f"{100 * value:.1f} %"
+        return f"{int(value)}" if key in ("unparseable", "expression_answers") else f"{100 * value:.1f} %"
 
     rows = [f"| {label} | {cell(k, f['before'][k])} | {cell(k, f['after'][k])} |" for k, label in EVAL_ROWS]
     return (

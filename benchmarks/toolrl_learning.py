@@ -70,16 +70,19 @@ def run_one(job: dict) -> dict:
     """Train one arm with one seed; return its held-out evals and per-step tool metrics."""
     import torch
 
+    from llmrl_core.cli.quiet import silence_known_warnings
     from llmrl_toolrl import train
     from llmrl_toolrl.config import ToolConfig, ToRLTrainConfig
 
+    silence_known_warnings()  # as `llmrl toolrl train` does
     torch.set_num_threads(1)
     cfg = ToRLTrainConfig(
         output=job["output"], steps=job["steps"], save_steps=job["steps"], seed=job["seed"], task="multiplication",
         task_config={"seed": 0, "train_size": job["train_size"], "test_size": job["test_size"]},
         generation={"completions_per_step": job["completions"], "num_generations": job["generations"],
                     "max_completion_length": job["tokens"]},
-        eval={"num_prompts": job["test_size"]}, optim={"learning_rate": job["learning_rate"]},
+        eval={"num_prompts": job["test_size"]},
+        optim={"learning_rate": job["learning_rate"]},
         tools=ToolConfig(prompt_template=PROMPT, max_tool_calls=ARMS[job["arm"]], timeout_s=5,
                          sandbox_config={"workers": 2, "light_preload": None, "preload": ["math"]}),
     )
@@ -199,7 +202,7 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--completions", type=int, default=16, help="responses per step")
     p.add_argument("--generations", type=int, default=8, help="responses per prompt (the GRPO group)")
     p.add_argument("--tokens", type=int, default=48, help="model + tool-output tokens per response")
-    p.add_argument("--learning-rate", type=float, default=1e-4)
+    p.add_argument("--learning-rate", type=float, default=None, help="default: ToRLOptimConfig's (6e-5)")
     p.add_argument("--train-size", type=int, default=64)
     p.add_argument("--test-size", type=int, default=50)
     p.add_argument("--samples", type=int, default=4, help="responses per held-out question at T = 1.0")
@@ -207,6 +210,10 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--executor", choices=EXECUTORS, default="local", help=EXECUTOR_DESCRIPTION)
     p.add_argument("--write", type=Path, default=None, help="write PATH.json, PATH.md and PATH.png")
     args = p.parse_args(argv)
+    if args.learning_rate is None:
+        from llmrl_toolrl.config import ToRLOptimConfig
+
+        args.learning_rate = ToRLOptimConfig().learning_rate
     if args.quick:
         args.seeds, args.steps, args.completions, args.generations, args.test_size, args.samples = [0], 1, 4, 2, 4, 2
 
@@ -221,6 +228,10 @@ def main(argv: list[str] | None = None) -> dict:
                 for seed in args.seeds for arm in args.arms]
 
         def report(i: int, r: dict) -> None:
+            if args.write is not None:  # each run as it ends, so a stopped sweep keeps what it finished
+                args.write.parent.mkdir(parents=True, exist_ok=True)
+                with args.write.with_suffix(".runs.jsonl").open("a") as fh:
+                    fh.write(json.dumps(r) + "\n")
             print(f"[run] {r['arm']} seed {r['seed']}: held-out accuracy {r['before']['pass@1_greedy']:.2f} -> "
                   f"{r['after']['pass@1_greedy']:.2f}, tool use {r['before']['tools/response_share']:.2f} -> "
                   f"{r['after']['tools/response_share']:.2f}; training accuracy per step {r['train_accuracy']} "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from llmrl_grpo.config import GRPOTrainConfig
 from llmrl_grpo.metrics import (
     REFLECTION_WORDS,
     count_reflection_words,
@@ -75,6 +76,22 @@ def test_accuracy_reward_compares_values_and_counts_unparseable() -> None:
         acc(completions=["1"], solution=["1"])
 
 
+def test_an_unevaluated_expression_is_not_a_numeric_answer() -> None:
+    # Both judges compare by value: without numbers_only the judge does the multiplication for the model
+    # (a ToRL run without the tool learnt to box "47 * 83" in an 8-step run).
+    completions = ["The answer is \\boxed{47 * 83}.", "\\boxed{47 \\times 83}", "The answer is \\boxed{3901}.",
+                   "\\boxed{3{,}901}", "so x = 3901", "\\boxed{\\frac{1}{2}}", "\\boxed{\\frac{\\pi}{2}}"]
+    answers = ["3901", "3901", "3901", "3901", "3901", "0.5", "\\frac{\\pi}{2}"]
+    strict = AccuracyReward(numbers_only=True)
+    assert strict(completions=completions, answer=answers) == [0.0, 0.0, 1.0, 1.0, 1.0, 1.0, 1.0]
+    assert strict.last_batch["judges"][:2] == ["not_a_number", "not_a_number"]
+    assert strict.decided["not_a_number"] == 2 and strict.expressions == 2 and strict.unparseable == 0
+    lenient = AccuracyReward()  # MAYE's judges exactly (the default); the expressions are still counted
+    assert lenient(completions=completions, answer=answers) == [1.0] * 7
+    assert lenient.expressions == 2 and lenient.decided["not_a_number"] == 0
+    assert GRPOTrainConfig().rewards.numbers_only is False
+
+
 def test_sympy_judge_decides_what_math_verify_does_not_find_right() -> None:
     logged: dict[str, float] = {}
     acc = AccuracyReward()
@@ -89,8 +106,9 @@ def test_sympy_judge_decides_what_math_verify_does_not_find_right() -> None:
     scores = acc(completions=completions, answer=answers, log_metric=lambda k, v: logged.__setitem__(k, v))
     assert scores == [1.0, 1.0, 0.0, 1.0, 0.0]
     assert acc.last_batch["judges"] == ["sympy", "sympy", "sympy", "math_verify", "unreadable"]
-    assert logged == {"judge/math_verify": 0.2, "judge/sympy": 0.6, "judge/unreadable": 0.2, "judge/sympy_right": 0.4}
-    assert acc.decided == {"math_verify": 1, "sympy": 3, "unreadable": 1}
+    assert logged == {"judge/math_verify": 0.2, "judge/sympy": 0.6, "judge/unreadable": 0.2, "judge/not_a_number": 0.0,
+                      "judge/sympy_right": 0.4}
+    assert acc.decided == {"math_verify": 1, "sympy": 3, "unreadable": 1, "not_a_number": 0}
     alone = AccuracyReward(sympy_judge=False)
     assert alone(completions=completions[:2], answer=answers[:2]) == [0.0, 0.0]
 

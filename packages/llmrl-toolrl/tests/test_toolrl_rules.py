@@ -43,6 +43,8 @@ def test_reward_cases():
     assert r.score("so \\boxed{85}", "84") == -1.0
     assert r.score("the answer is 84", "84") == -1.0  # no box: wrong, as ToRL
     assert r.score("\\boxed{1} then \\boxed{84}", "84") == 1.0  # the last box counts
+    assert r.score("so \\boxed{12 * 7}", "84") == -1.0  # an expression left for the judge is not an answer
+    assert r.score("so \\boxed{12 \\times 7}", "84") == -1.0
     p = ToolReward(exec_penalty=-0.5)
     assert p.score("\\boxed{84}", "84", []) == 1.0  # no tool call: never penalised
     assert p.score("\\boxed{84}", "84", ["ok"]) == 1.0

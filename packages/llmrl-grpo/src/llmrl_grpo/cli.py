@@ -21,7 +21,8 @@ def _pass_at_k(results: dict[str, Any]) -> float | None:
 
 
 EVAL_KEYS = {"pass@1 greedy": "pass@1_greedy", "pass@1 T=0.6": "pass@1_t0.6", "pass@1 T=1.0": "mean@k_t1.0",
-             "pass@k T=1.0": _pass_at_k, "unparseable": "unparseable"}
+             "pass@k T=1.0": _pass_at_k, "unparseable": "unparseable",
+             "expression answers": "expression_answers"}
 
 
 @run_command(app, "train", GRPOTrainConfig, resumable=True, headline=HEADLINE, eval_keys=EVAL_KEYS, aliases=CLI_ALIASES)

@@ -141,6 +141,10 @@ class RewardConfig(BaseModel):
     sympy_judge: bool = Field(
         True, description="Accuracy: when math-verify does not find an answer right, ask MAYE's sympy judge about "
         "the boxed answer of the last sentence with 'boxed' (false: math-verify alone).")
+    numbers_only: bool = Field(
+        False, description="Accuracy: when the reference is a number, an unevaluated expression (\\boxed{47 * 83}) "
+        "scores 0 instead of being evaluated by the judges (false, the default: MAYE's judges exactly; held-out "
+        "evaluations count such answers as expression_answers either way).")
     truncation_penalty: float | None = Field(-0.1, description="Reward of a response cut at the token limit; null: off.")
     format_weight: float = Field(0.0, ge=0.0, description="Weight of MAYE's <think> format reward; 0 (the default) turns it off.")
 

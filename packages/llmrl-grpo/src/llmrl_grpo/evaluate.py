@@ -116,4 +116,5 @@ def evaluate(
             results[metric] = sum(flat_ok) / len(flat_ok)
         results[f"{metric}/response_chars"] = sum(map(len, flat_text)) / len(flat_text)
     results["unparseable"] = float(scorer.unparseable)
+    results["expression_answers"] = float(scorer.expressions)  # right only if the judge does the arithmetic
     return results

@@ -96,7 +96,7 @@ def build_reward_funcs(cfg: GRPOTrainConfig, tokenizer: Any) -> tuple[list[Any],
     """The configured reward components and their weights (accuracy first)."""
     from llmrl_grpo.rewards import AccuracyReward, FormatReward, LanguageReward, TruncationPenalty
 
-    funcs: list[Any] = [AccuracyReward(sympy_judge=cfg.rewards.sympy_judge)]
+    funcs: list[Any] = [AccuracyReward(sympy_judge=cfg.rewards.sympy_judge, numbers_only=cfg.rewards.numbers_only)]
     weights = [cfg.rewards.accuracy_weight]
     if cfg.rewards.language:
         funcs.append(LanguageReward(cfg.rewards.language, cfg.rewards.language_coef, cfg.rewards.language_scope))

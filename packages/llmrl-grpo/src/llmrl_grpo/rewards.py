@@ -56,8 +56,21 @@ def parse_reference(reference: str) -> list:
     return parsed or parse_answer(ref)
 
 
-JUDGES = ("math_verify", "sympy", "unreadable")
-"""Who decided an accuracy score: math-verify, the sympy judge, or neither could read the answer."""
+JUDGES = ("math_verify", "sympy", "unreadable", "not_a_number")
+"""Who decided an accuracy score: math-verify, the sympy judge, neither could read the answer, or the
+reference is a number and the answer an unevaluated expression (``numbers_only``)."""
+
+
+def is_plain_number(parsed: list) -> bool:
+    """Whether math-verify's parse is a number (``3901``, ``-12``, ``\\frac{1}{2}``, ``x = 5``), not an
+    expression left for the judge to evaluate (``47 * 83``). A parse sympy could not build counts as a number:
+    the judges decide it as before."""
+    import sympy
+
+    first = parsed[0] if parsed else None
+    if isinstance(first, sympy.Eq):
+        first = first.rhs
+    return not isinstance(first, sympy.Basic) or isinstance(first, sympy.Number)
 
 
 class AccuracyReward:
@@ -70,15 +83,23 @@ class AccuracyReward:
     ``judge/sympy_right``, the answers only the sympy judge found right), in total in ``decided``.
     Answers neither judge can read score 0 and are counted in ``unparseable``; references neither
     can read in ``bad_references``. The reference comes from the dataset column ``answer``.
+
+    Both judges compare by value, so for a numeric reference ``\\boxed{47 * 83}`` is right for 3901: the
+    judge, not the model, does the arithmetic, and RL finds that (a 135M model learnt it in an 8-step ToRL run
+    without the tool). Such answers are counted in ``expressions`` either way; ``numbers_only`` scores them 0
+    (judge ``not_a_number``). Off by default here, as MAYE's judges; ToRL's reward turns it on.
     """
 
     __name__ = "accuracy"
 
-    def __init__(self, answer_column: str = "answer", sympy_judge: bool = True) -> None:
+    def __init__(self, answer_column: str = "answer", sympy_judge: bool = True, numbers_only: bool = False) -> None:
         self.answer_column = answer_column
         self.use_sympy = sympy_judge
+        self.numbers_only = numbers_only
         self.unparseable = 0
         self.bad_references = 0
+        self.expressions = 0
+        """Answers that were an unevaluated expression where the reference is a number."""
         self.decided = dict.fromkeys(JUDGES, 0)
         self._gold_cache: dict[str, list] = {}
         self.last_batch: dict[str, list] = {"texts": [], "scores": [], "ids": [], "judges": []}
@@ -95,6 +116,10 @@ class AccuracyReward:
             gold = self._gold_cache[reference] = parse_reference(reference)
         verdict: bool | None = None  # math-verify's: None when it cannot read one side
         answer = parse_answer(text) if gold else []
+        if answer and is_plain_number(gold) and not is_plain_number(answer):
+            self.expressions += 1
+            if self.numbers_only:
+                return self._decided(0.0, "not_a_number")
         if answer:
             try:
                 verdict = bool(verify(gold, answer, timeout_seconds=_timeout()))

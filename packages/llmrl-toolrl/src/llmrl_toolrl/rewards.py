@@ -30,7 +30,9 @@ class ToolReward:
     def __init__(self, exec_penalty: float | None = None, answer_column: str = "answer") -> None:
         self.exec_penalty = exec_penalty
         self.answer_column = answer_column
-        self._accuracy = AccuracyReward(answer_column, sympy_judge=False)  # ToRL: math-verify alone
+        # ToRL: math-verify alone; an unevaluated expression is not an answer, else the judge computes what the
+        # tool should (RL without the tool found \boxed{47 * 83} in an 8-step run)
+        self._accuracy = AccuracyReward(answer_column, sympy_judge=False, numbers_only=True)
         self.last_batch: dict[str, list] = {"texts": [], "scores": [], "ids": []}
         """Latest batch: texts, accuracy scores (+1 / −1, without the penalty) and example ids."""
 
