@@ -23,6 +23,7 @@ import json
 import os
 import platform
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -219,7 +220,7 @@ def main(argv: list[str] | None = None) -> dict:
 
     settings = {k: getattr(args, k) for k in ("seeds", "steps", "completions", "generations", "tokens",
                                                "learning_rate", "train_size", "test_size", "samples", "jobs")}
-    figures: dict = {"command": "python benchmarks/toolrl_learning.py" + (" --quick" if args.quick else ""),
+    figures: dict = {"command": " ".join(["python benchmarks/toolrl_learning.py", *(argv if argv is not None else sys.argv[1:])]),
                      "settings": settings, "machine": f"{platform.machine()}, {os.cpu_count()} cores",
                      "load_start": _load(), "executor": resolve_executor(args.executor)}
     start = time.monotonic()
