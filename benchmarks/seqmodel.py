@@ -1,7 +1,7 @@
 """llmrl-seqmodel benchmark: AD's two claims on Dark Room, DPT in its own room, Think Before You Act on PutNextLocal.
 
     uv run --all-packages python benchmarks/seqmodel.py [--quick] [--part all|ad|dpt|tbya|tune-source] [--seeds 0,1,2]
-        [--out DIR] [--tbya-lm-seeds 0] [--tbya-lm-steps 60]
+        [--out DIR] [--jobs N] [--ad-steps 8000] [--tbya-lm-seeds 0] [--tbya-lm-steps 60]
 
 Every figure is measured in this run, over every seed given (none is picked); the JSON lines name the
 settings. Parts:
@@ -18,6 +18,7 @@ settings. Parts:
 * ``tbya``: Think Before You Act on BabyAI PutNextLocal (captions name four subgoals), captions vs
   none, per seed, with the small random-init GPT-2 and with the pretrained SmolLM2-135M backbone.
 
+``--jobs N`` runs N of the AD / DPT seeds at once, each in its own worker process (one torch thread each).
 Throughput: AD's training step against a plain GPT-2 of the same size on the same batch.
 The last line printed is one JSON object of the headline figures.
 """
@@ -25,6 +26,7 @@ The last line printed is one JSON object of the headline figures.
 from __future__ import annotations
 
 import argparse
+import functools
 import itertools
 import json
 import logging
@@ -90,7 +92,7 @@ def tune_source(quick: bool) -> dict:
 
 # --- Algorithm Distillation ---------------------------------------------------------------------------------------
 
-def ad_config(seed: int, quick: bool):
+def ad_config(seed: int, quick: bool, steps: int = 8000):
     from llmrl_seqmodel.config import ADRunConfig, ADTrainConfig, EvalConfig, HistoryConfig, ModelConfig
 
     if quick:
@@ -100,23 +102,27 @@ def ad_config(seed: int, quick: bool):
     # The tuned tabular Q-learner (HistoryConfig's defaults), 160 episodes per history, every 4th one logged:
     # a context of 4 logged episodes then spans 16 episodes of learning (one actor's view of a learner that
     # learns from several, as the paper's A3C histories are). A small GPT-2 with AD's regularisers (dropout 0.1,
-    # attention dropout 0.5, token masking 0.3), 8,000 steps: what three seeds on a shared 2-core CPU allow
-    # (about 10 CPU-minutes a seed with ED and the evaluation); AD was still improving there.
+    # attention dropout 0.5, token masking 0.3), 8,000 steps by default: what three seeds on a shared 2-core CPU
+    # allow (about 10 CPU-minutes a seed with ED and the evaluation); AD was still improving there (--ad-steps).
     return ADRunConfig(
         n_test=20, split_seed=0,
         history=HistoryConfig(source="q-learning", episodes=160, keep_every=4, histories_per_task=4, workers=2, seed=seed),
         model=ModelConfig(n_embd=48, n_layer=2, n_head=2, n_inner=96, context_episodes=4, dropout=0.1, attn_dropout=0.5,
                           token_mask=0.3),
-        train=ADTrainConfig(steps=8000, batch_size=32, lr=3e-3, warmup=30, seed=seed),
+        train=ADTrainConfig(steps=steps, batch_size=32, lr=3e-3, warmup=30, seed=seed),
         eval=EvalConfig(episodes=AD_EPISODES, seeds=1, seed=seed),
     )
 
 
-def ad_seed(out: Path, seed: int, quick: bool) -> dict:
+def ad_seed(seed: int, out: Path, quick: bool, steps: int = 8000) -> dict:
     """One training seed: collect -> train AD -> train ED -> evaluate AD, ED, the learner, random on held-out goals."""
+    import torch
+
     from llmrl_seqmodel.pipeline import collect_run, eval_run, load_config, train_run
 
-    cfg = ad_config(seed, quick)
+    torch.set_num_threads(1)  # also in --jobs worker processes
+    out = out / f"ad-{seed}"
+    cfg = ad_config(seed, quick, steps)
     cpu0, wall0, load0 = cpu_seconds(), time.perf_counter(), os.getloadavg()
     hist = collect_run(out, cfg)
     ad = train_run(out, "ad")
@@ -182,9 +188,14 @@ def plot_ad(summary: dict, path: Path, seeds: list[int]) -> None:
 
 # --- DPT in its own room ------------------------------------------------------------------------------------------
 
-def dpt_seed(out: Path, seed: int, quick: bool) -> dict:
+def dpt_seed(seed: int, out: Path, quick: bool) -> dict:
+    import torch
+
     from llmrl_seqmodel.config import ADRunConfig, ADTrainConfig, EvalConfig, HistoryConfig, ModelConfig
     from llmrl_seqmodel.pipeline import eval_run, train_run, write_run
+
+    torch.set_num_threads(1)
+    out = out / f"dpt-{seed}"
 
     room = {"size": 5, "max_steps": 10, "start": [0, 0]} if quick else DPT_ROOM
     cfg = ADRunConfig(
@@ -296,6 +307,17 @@ def throughput(batch: int, length: int, n_embd: int, n_layer: int, n_head: int, 
     return {"ad_tokens_per_s": ours_tps, "plain_gpt2_tokens_per_s": plain_tps, "ratio": ours_tps / plain_tps}
 
 
+def over_seeds(run, seeds: list[int], jobs: int) -> list[dict]:
+    """``[run(seed) for seed in seeds]``, ``jobs`` at a time in worker processes (in this process when 1)."""
+    if jobs <= 1 or len(seeds) == 1:
+        return [run(s) for s in seeds]
+    from llmrl_core.parallel import parallel_map
+
+    return parallel_map(run, seeds, backend="local", max_workers=jobs,
+                        on_result=lambda i, r: logging.info("seed %d done (%.1f CPU-min)", seeds[i],
+                                                            r.get("cpu_min_with_eval", r.get("cpu_min", 0.0))))
+
+
 # --- main ---------------------------------------------------------------------------------------------------------
 
 def main() -> None:
@@ -305,6 +327,8 @@ def main() -> None:
     parser.add_argument("--part", choices=("all", "ad", "dpt", "tbya", "tune-source"), default="all",
                         help="all = ad + dpt + tbya (tune-source only when asked)")
     parser.add_argument("--seeds", default="0,1,2", help="training seeds, every one reported")
+    parser.add_argument("--jobs", type=int, default=1, help="AD / DPT seeds run at once, each in a worker process")
+    parser.add_argument("--ad-steps", type=int, default=8000, help="AD's training steps (ED trains a quarter of them)")
     parser.add_argument("--tbya-lm-seeds", default="0", help="seeds of the SmolLM2-135M backbone (its CPU cost)")
     parser.add_argument("--tbya-lm-steps", type=int, default=60, help="SmolLM2-135M fine-tuning steps (batch 8)")
     args = parser.parse_args()
@@ -319,7 +343,7 @@ def main() -> None:
         print(json.dumps({"tune_source": tuned}))
         figures.update({f"tuned_{k}": v["best"] for k, v in tuned["learners"].items()})
     if args.part in ("all", "ad"):
-        runs = [ad_seed(out / f"ad-{s}", s, args.quick) for s in seeds]
+        runs = over_seeds(functools.partial(ad_seed, out=out, quick=args.quick, steps=args.ad_steps), seeds, args.jobs)
         summary = ad_summary(runs)
         plot_ad(summary, out / "ad-curves.png", seeds)
         print(json.dumps({"ad_runs": runs, "ad_summary": summary}))
@@ -341,7 +365,7 @@ def main() -> None:
         figures.update({"ad_train_tokens_per_s": tp["ad_tokens_per_s"], "plain_gpt2_tokens_per_s": tp["plain_gpt2_tokens_per_s"],
                         "train_throughput_vs_plain_gpt2": tp["ratio"]})
     if args.part in ("all", "dpt"):
-        runs = [dpt_seed(out / f"dpt-{s}", s, args.quick) for s in seeds]
+        runs = over_seeds(functools.partial(dpt_seed, out=out, quick=args.quick), seeds, args.jobs)
         summary = dpt_summary(runs)
         print(json.dumps({"dpt_runs": runs, "dpt_summary": summary}))
         figures.update({"dpt_room": runs[0]["room"], "dpt_return": summary["dpt"]["last10"], "dpt_first_episode": summary["dpt"]["first_episode"],
