@@ -130,6 +130,8 @@ def test_smollm_backbone_reads_the_interleaved_stream_with_its_own_tokenizer():
     torch.manual_seed(0)
     model = TBYAPolicy(TBYASpec(backbone="smollm2-135m"))
     vocab = model.vocab
+    # the same stream limit as the small model's (not SmolLM2's 8192): both are cut and evaluated alike
+    assert model.max_positions == TBYASpec().n_positions < model.lm.config.max_position_embeddings
     assert isinstance(vocab, LMVocab) and vocab.size == vocab.base + 2 + 7
     assert model.lm.get_input_embeddings().weight.shape[0] == vocab.size
     caption = "go next to the green key"

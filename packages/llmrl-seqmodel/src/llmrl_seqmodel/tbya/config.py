@@ -17,13 +17,14 @@ class TBYAModelConfig(_Config):
 
     backbone: str = Field("gpt2", description="gpt2: small GPT-2 blocks, random init, whole-word vocabulary; "
                           "smollm2-135m: the embedded pretrained SmolLM2 with its own tokenizer (fine-tuned whole; "
-                          "n_embd, n_layer, n_head, n_inner, dropout and n_positions then come from it).")
+                          "n_embd, n_layer, n_head, n_inner and dropout then come from it).")
     n_embd: int = Field(128, ge=1, description="gpt2: width.")
     n_layer: int = Field(4, ge=1, description="gpt2: blocks.")
     n_head: int = Field(4, ge=1, description="gpt2: attention heads.")
     n_inner: int = Field(512, ge=1, description="gpt2: feed-forward width.")
     dropout: float = Field(0.1, ge=0, lt=1, description="gpt2: dropout (residual, embedding and attention).")
-    n_positions: int = Field(512, ge=8, description="gpt2: longest stream; training streams are cut there, and an "
+    n_positions: int = Field(512, ge=8, description="Longest stream, both backbones (a pretrained one's own context "
+                             "caps it): training streams are cut there, and an "
                              "evaluation episode whose stream reaches it ends as a failure.")
 
 

@@ -91,7 +91,11 @@ class TBYAPolicy(Saved):
 
     @property
     def max_positions(self) -> int:
-        return self.spec.n_positions if self.spec.backbone == SMALL else self.lm.config.max_position_embeddings
+        """The longest stream, the same for both backbones (a pretrained one's own context caps it), so that
+        training cuts and evaluation episodes end at the same length whichever backbone is compared."""
+        if self.spec.backbone == SMALL:
+            return self.spec.n_positions
+        return min(self.spec.n_positions, self.lm.config.max_position_embeddings)
 
     def embed(self, tokens, images, directions) -> torch.Tensor:
         """``tokens < 0`` marks observation positions (their image + direction), the rest are token ids."""

@@ -75,8 +75,7 @@ def train_tbya(demos: Demos, with_captions: bool, model_cfg: TBYAModelConfig, cf
     torch.manual_seed(cfg.seed)  # before the model: its initialisation (and new token rows) depend on it
     words = Vocab.build(demos.missions + [c for c in demos.captions if c]).words if model_cfg.backbone == SMALL else []
     model = TBYAPolicy(TBYASpec(vocab_words=words, captions=with_captions, **model_cfg.model_dump()))
-    max_len = model_cfg.n_positions if model_cfg.backbone == SMALL else model.max_positions
-    batches = StreamBatches(demos, model.vocab, with_captions, max_len, cfg.seed)
+    batches = StreamBatches(demos, model.vocab, with_captions, model.max_positions, cfg.seed)
     loss = functools.partial(action_and_caption_loss, action0=model.vocab.action0, cap=model.vocab.cap)
     stats = fit(model, lambda: batches.batch(cfg.batch_size), cfg, on_step, loss=loss)
     return model, stats
