@@ -134,6 +134,13 @@ def test_smollm_backbone_reads_the_interleaved_stream_with_its_own_tokenizer():
     assert model.max_positions == TBYASpec().n_positions < model.lm.config.max_position_embeddings
     assert isinstance(vocab, LMVocab) and vocab.size == vocab.base + 2 + 7
     assert model.lm.get_input_embeddings().weight.shape[0] == vocab.size
+    table = model.lm.get_input_embeddings().weight
+    # new rows start from the words naming them; observations start at the scale of the token rows
+    torch.testing.assert_close(table[vocab.action0 + 3], table[vocab.text_ids("pick up")].mean(0))
+    torch.testing.assert_close(table[vocab.cap], table[vocab.text_ids("subgoal")].mean(0))
+    demo_obs = model.obs(torch.zeros(64, 7, 7, 3, dtype=torch.long) + torch.arange(64).remainder(3).view(64, 1, 1, 1),
+                         torch.arange(64).remainder(4))
+    assert 0.5 < float(demo_obs.std() / table[: vocab.base].std()) < 2.0
     caption = "go next to the green key"
     ids = vocab.text_ids(caption)
     assert all(i < vocab.base for i in ids) and vocab.decode(ids) == caption

@@ -21,6 +21,8 @@ import numpy as np
 SPECIALS = ("<pad>", "<cap>", "</cap>", "<unk>")
 PAD, CAP, END_CAP, UNK = range(4)
 N_ACTIONS = 7
+ACTION_WORDS = ("turn left", "turn right", "move forward", "pick up", "drop", "toggle", "done")
+"""MiniGrid's 7 actions in order, in words: a pretrained backbone's new action rows start from these."""
 ACTION0 = len(SPECIALS)
 OBS = -1
 IGNORE = -100
@@ -83,6 +85,11 @@ class LMVocab:
     def text_ids(self, text: str) -> list[int]:
         """The text as the LM reads it mid-sentence (a leading space, as in running text)."""
         return list(self.tokenizer(" " + " ".join(words(text)), add_special_tokens=False).input_ids)
+
+    def new_token_words(self) -> list[str]:
+        """Words naming the appended ids in order (``<cap>``, ``</cap>``, the actions): their rows start as
+        the mean of these words' embeddings, so fine-tuning begins from what the LM knows of them."""
+        return ["subgoal", "then", *ACTION_WORDS]
 
     def is_text(self) -> np.ndarray:
         mask = np.zeros(self.size, bool)
