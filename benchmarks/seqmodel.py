@@ -40,7 +40,7 @@ import numpy as np
 
 AD_EPISODES = 50  # in-context evaluation episodes, and the learner's episodes it is compared over
 DPT_ROOM = {"size": 10, "max_steps": 100, "start": [0, 0]}
-TBYA_LEVEL = "PutNextLocal"
+TBYA_LEVEL = "PutNextLocal"  # default of --tbya-level
 
 
 def cpu_seconds() -> float:
@@ -227,18 +227,21 @@ def dpt_summary(runs: list[dict]) -> dict:
 
 # --- Think Before You Act -----------------------------------------------------------------------------------------
 
-def tbya_part(out: Path, seeds: list[int], quick: bool, lm_seeds: list[int], lm_steps: int) -> dict:
-    """Captions vs none on PutNextLocal: the small random-init GPT-2 on every seed, SmolLM2-135M on ``lm_seeds``."""
+def tbya_part(out: Path, seeds: list[int], quick: bool, lm_seeds: list[int], lm_steps: int,
+              level: str = TBYA_LEVEL) -> dict:
+    """Captions vs none on ``level``: the small random-init GPT-2 on ``seeds``, SmolLM2-135M on ``lm_seeds``."""
     from llmrl_seqmodel.tbya.config import TBYAModelConfig, TBYARunConfig, TBYATrainConfig
     from llmrl_seqmodel.tbya.pipeline import collect_run, eval_run, model_name, train_run
 
     demos, steps, episodes = (24, 10, 6) if quick else (1000, 1000, 300)
-    info = collect_run(out, TBYARunConfig(level=TBYA_LEVEL, demos=demos, workers=1))
+    info = collect_run(out, TBYARunConfig(level=level, demos=demos, workers=1))
     small = TBYAModelConfig()
     lm = TBYAModelConfig(backbone="smollm2-135m")
     runs = []
-    for seed in seeds:
-        arms = [(small, TBYATrainConfig(steps=steps, batch_size=32, lr=1e-3, warmup=max(1, steps // 10), seed=seed))]
+    for seed in sorted(set(seeds) | set(lm_seeds)):
+        arms = []
+        if seed in seeds:
+            arms.append((small, TBYATrainConfig(steps=steps, batch_size=32, lr=1e-3, warmup=max(1, steps // 10), seed=seed)))
         if seed in lm_seeds:
             arms.append((lm, TBYATrainConfig(steps=lm_steps, batch_size=8, lr=1e-4, warmup=max(1, lm_steps // 10), seed=seed)))
         for model_cfg, train_cfg in arms:
@@ -329,12 +332,14 @@ def main() -> None:
     parser.add_argument("--seeds", default="0,1,2", help="training seeds, every one reported")
     parser.add_argument("--jobs", type=int, default=1, help="AD / DPT seeds run at once, each in a worker process")
     parser.add_argument("--ad-steps", type=int, default=8000, help="AD's training steps (ED trains a quarter of them)")
-    parser.add_argument("--tbya-lm-seeds", default="0", help="seeds of the SmolLM2-135M backbone (its CPU cost)")
+    parser.add_argument("--tbya-level", default=TBYA_LEVEL, help="BabyAI level of the TBYA part")
+    parser.add_argument("--tbya-lm-seeds", default="0", help="seeds of the SmolLM2-135M backbone (its CPU cost); "
+                        "independent of --seeds, which are the small model's")
     parser.add_argument("--tbya-lm-steps", type=int, default=60, help="SmolLM2-135M fine-tuning steps (batch 8)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     out = args.out or Path(tempfile.mkdtemp(prefix="llmrl-seqmodel-bench-"))
-    seeds = [int(s) for s in args.seeds.split(",")][: 1 if args.quick else None]
+    seeds = [int(s) for s in args.seeds.split(",") if s][: 1 if args.quick else None]
     start, cpu0 = time.perf_counter(), cpu_seconds()
     figures: dict = {"quick": args.quick, "seeds": seeds, "load_start": os.getloadavg()}
 
@@ -373,7 +378,7 @@ def main() -> None:
                         "dpt_cpu_minutes": float(sum(r["cpu_min"] for r in runs))})
     if args.part in ("all", "tbya"):
         lm_seeds = [] if args.quick else [int(s) for s in args.tbya_lm_seeds.split(",") if s]
-        tb = tbya_part(out / "tbya", seeds, args.quick, lm_seeds, args.tbya_lm_steps)
+        tb = tbya_part(out / "tbya", seeds, args.quick, lm_seeds, args.tbya_lm_steps, args.tbya_level)
         print(json.dumps({"tbya": tb}))
         s = tb["summary"]
         figures.update({f"tbya_success_{k}": v["success"] for k, v in s.items()})
