@@ -1,7 +1,7 @@
-"""llmrl-seqmodel benchmark: AD's two claims on Dark Room, DPT in its own room, Think Before You Act on PutNextLocal.
+"""llmrl-seqmodel benchmark: AD's two claims on Dark Room, DPT in its own room, Think Before You Act on BabyAI.
 
     uv run --all-packages python benchmarks/seqmodel.py [--quick] [--part all|ad|dpt|tbya|tune-source] [--seeds 0,1,2]
-        [--out DIR] [--jobs N] [--ad-steps 8000] [--tbya-lm-seeds 0] [--tbya-lm-steps 60]
+        [--out DIR] [--jobs N] [--ad-steps 8000] [--tbya-level PutNextLocal] [--tbya-lm-seeds 0] [--tbya-lm-steps 60]
 
 Every figure is measured in this run, over every seed given (none is picked); the JSON lines name the
 settings. Parts:
@@ -15,8 +15,9 @@ settings. Parts:
   goals over the same episodes (claim 2), ED (the same model on expert histories) and a random policy;
   headline ``ad_vs_ed_return_ratio``; CPU minutes of each pipeline (collect + train).
 * ``dpt``: DPT in the DPT paper's Dark Room (10x10, 100 steps, start (0, 0), 80 / 20 goals), per seed.
-* ``tbya``: Think Before You Act on BabyAI PutNextLocal (captions name four subgoals), captions vs
-  none, per seed, with the small random-init GPT-2 and with the pretrained SmolLM2-135M backbone.
+* ``tbya``: Think Before You Act on a BabyAI level (``--tbya-level``: PutNextLocal, UnlockLocal, ...),
+  captions vs none, per seed, with the small random-init GPT-2 (``--seeds``) and with the pretrained
+  SmolLM2-135M backbone (``--tbya-lm-seeds``).
 
 ``--jobs N`` runs N of the AD / DPT seeds at once, each in its own worker process (one torch thread each).
 Throughput: AD's training step against a plain GPT-2 of the same size on the same batch.
