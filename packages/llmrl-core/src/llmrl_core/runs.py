@@ -116,11 +116,19 @@ class RunDir:
             self.root.mkdir(parents=True, exist_ok=True)
             self.summary.write_text(text)
 
-    def rewind_metrics(self, step: int, key: str = "step") -> None:
-        """Drop metric lines logged after ``step``: a killed run logged past its last checkpoint."""
+    def rewind_metrics(self, step: int, key: str = "step", where: dict[str, Any] | None = None) -> None:
+        """Drop metric lines logged after ``step``: a killed run logged past its last checkpoint.
+
+        ``where`` limits it to the lines of one series (``{"kind": "ad"}``) in a file several share.
+        """
         if not self.writer:
             return
-        kept = [r for r in self.read_jsonl(self.metrics) if r.get(key, 0) <= step]
+        where = where or {}
+
+        def ours(r: dict[str, Any]) -> bool:
+            return all(r.get(k) == v for k, v in where.items())
+
+        kept = [r for r in self.read_jsonl(self.metrics) if not ours(r) or r.get(key, 0) <= step]
         self.metrics.write_text("".join(json.dumps(r) + "\n" for r in kept))
 
 

@@ -78,6 +78,8 @@ class FitConfig(_Config):
     label_smoothing: float = Field(0.0, ge=0, lt=1, description="Cross-entropy label smoothing (AD on Dark Room Hard: 0.2).")
     grad_clip: float = Field(1.0, gt=0, description="Gradient-norm clip.")
     seed: int = Field(0, description="Seeds the model's initialisation, the batches and dropout.")
+    save_every: int = Field(500, ge=0, description="Write a resumable checkpoint (weights, optimiser, RNGs) every N "
+                            "steps for `--resume` (0: never).")
     threads: int | None = Field(1, description="torch CPU threads; 1 is fastest for these small models on a shared CPU (None: torch's choice).")
 
 

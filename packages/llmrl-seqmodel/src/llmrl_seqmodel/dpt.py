@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from llmrl_seqmodel.checkpoint import FitCheckpoints
 from llmrl_seqmodel.config import ADTrainConfig, EvalConfig, ModelConfig
 from llmrl_seqmodel.envs import EnvProfile, encode_obs, obs_nvec
 from llmrl_seqmodel.evaluate import reset_eval_envs
@@ -140,7 +141,8 @@ def build_dpt(prof: EnvProfile, model_cfg: ModelConfig, split: str = "train"):
 
 
 def train_dpt(prof: EnvProfile, tasks: list[Any], model_cfg: ModelConfig, cfg: ADTrainConfig,
-              on_step: Callable[[int, float], None] | None = None, hist: Histories | None = None):
+              on_step: Callable[[int, float], None] | None = None, hist: Histories | None = None,
+              checkpoints: FitCheckpoints | None = None):
     """Train DPT on the training ``tasks``; ``hist`` (random-policy histories) only for envs without ``transit``."""
     import torch
 
@@ -154,7 +156,8 @@ def train_dpt(prof: EnvProfile, tasks: list[Any], model_cfg: ModelConfig, cfg: A
             raise ValueError(f"{prof.env_id} has no transit(); DPT needs random-policy histories to draw its contexts from")
         task_of = np.array([tasks.index(t) for t in hist.tasks])
     sampler = DPTSampler(states, table, model.spec.n_actions, model.spec.n_positions, cfg.seed, tables, hist, task_of)
-    stats: TrainStats = fit(model, lambda: sampler.batch(cfg.batch_size), cfg, on_step)
+    stats: TrainStats = fit(model, lambda: sampler.batch(cfg.batch_size), cfg, on_step, rng=sampler.rng,
+                            checkpoints=checkpoints)
     return model, stats
 
 

@@ -26,7 +26,7 @@ import numpy as np
 
 from llmrl_core.events import Reporter, or_silent
 from llmrl_core.runs import RunDir
-from llmrl_seqmodel.config import ADRunConfig, EvalConfig
+from llmrl_seqmodel.config import ADRunConfig, ADTrainConfig, EvalConfig
 from llmrl_seqmodel.envs import EnvProfile, as_task, profile, split_tasks
 from llmrl_seqmodel.history import Histories, collect, resolve_source
 
@@ -88,16 +88,27 @@ def _collect(run_dir: Path, kind: Kind, cfg: ADRunConfig, train: list[Any], repo
     return hist
 
 
-def train_run(run_dir: str | Path, kind: Kind = "ad", report: Reporter | None = None, **train_overrides: Any) -> dict[str, Any]:
+def train_run(run_dir: str | Path, kind: Kind = "ad", report: Reporter | None = None, *, resume: bool = False,
+              **train_overrides: Any) -> dict[str, Any]:
     """Train AD, ED or DPT in ``run_dir`` (collecting ED's or DPT's data first if missing).
 
     ``train_overrides`` replace fields of the run's training settings for this model only.
+    ``resume``: continue this model from its last checkpoint, with the settings it was started
+    with (``train_overrides`` still change them: ``steps=8000`` trains on to 8,000).
     """
+    from llmrl_seqmodel.checkpoint import FitCheckpoints, resume_settings
+
     run_dir, report = Path(run_dir), or_silent(report)
     run = RunDir(run_dir, writer=True)
     cfg = load_config(run_dir)
-    if train_overrides:
-        cfg = cfg.model_copy(update={"train": cfg.train.model_copy(update=train_overrides)})
+    if resume:
+        saved = FitCheckpoints(run.checkpoints, kind).saved_settings()
+        train = ADTrainConfig.model_validate(resume_settings(saved, {"train": train_overrides}, kind)["train"])
+    else:
+        train = cfg.train.model_copy(update=train_overrides)
+    cfg = cfg.model_copy(update={"train": train})
+    checkpoints = FitCheckpoints(run.checkpoints, kind, cfg.train.save_every, resume,
+                                 settings={"train": cfg.train.model_dump(mode="json")})
     prof = _profile(cfg)
     train_tasks = load_tasks(run_dir)[0]
     hist = None
@@ -108,6 +119,8 @@ def train_run(run_dir: str | Path, kind: Kind = "ad", report: Reporter | None = 
         else:
             hist = _collect(run_dir, kind, cfg, train_tasks, report)
     steps = cfg.train.steps
+    # a killed run logged past its last checkpoint; a fresh one replaces this model's lines
+    run.rewind_metrics(checkpoints.latest_step() if resume else 0, where={"kind": kind})
 
     def on_step(i: int, loss: float) -> None:
         record = {"kind": kind, "step": i + 1, "loss": loss}
@@ -118,11 +131,11 @@ def train_run(run_dir: str | Path, kind: Kind = "ad", report: Reporter | None = 
     if kind == "dpt":
         from llmrl_seqmodel.dpt import train_dpt
 
-        model, stats = train_dpt(prof, train_tasks, cfg.model, cfg.train, on_step, hist)
+        model, stats = train_dpt(prof, train_tasks, cfg.model, cfg.train, on_step, hist, checkpoints)
     else:
         from llmrl_seqmodel.train import train_ad
 
-        model, stats = train_ad(hist, cfg.model, cfg.train, on_step)
+        model, stats = train_ad(hist, cfg.model, cfg.train, on_step, checkpoints)
     model.save(run_dir / f"model-{kind}.pt")
     summary = {"kind": kind, "train": cfg.train.model_dump(), "steps": stats.steps, "final_loss": stats.final_loss,
                "seconds": stats.seconds, "tokens_per_s": stats.tokens_per_s,

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from llmrl_seqmodel.checkpoint import FitCheckpoints
 from llmrl_seqmodel.config import ADTrainConfig, FitConfig, ModelConfig
 from llmrl_seqmodel.history import Histories
 
@@ -81,10 +82,14 @@ def lr_at(step: int, cfg: FitConfig) -> float:
 
 
 def fit(model, batches: Callable[[], dict[str, np.ndarray]], cfg: FitConfig,
-        on_step: Callable[[int, float], None] | None = None, loss: Callable | None = None) -> TrainStats:
+        on_step: Callable[[int, float], None] | None = None, loss: Callable | None = None, *,
+        rng: np.random.Generator | None = None, checkpoints: FitCheckpoints | None = None) -> TrainStats:
     """The shared training loop: ``batches()`` yields numpy arrays, one of them named ``target``.
 
     ``loss(logits, target)`` replaces the default: cross-entropy averaged over every target token.
+    ``checkpoints``: write resumable state every ``checkpoints.every`` steps, or continue from the
+    last one; ``rng`` is the generator ``batches`` draws from, saved with it so a resumed run draws
+    the same batches.
     """
     import torch
 
@@ -95,8 +100,20 @@ def fit(model, batches: Callable[[], dict[str, np.ndarray]], cfg: FitConfig,
     ce = torch.nn.CrossEntropyLoss(label_smoothing=cfg.label_smoothing, ignore_index=-100)
     loss_fn = loss or (lambda logits, target: ce(logits.reshape(-1, logits.shape[-1]), target.reshape(-1)))
     model.train()
-    losses, tokens, start = [], 0, time.perf_counter()
-    for step in range(cfg.steps):
+    losses, tokens, first, spent = [], 0, 0, 0.0
+    if checkpoints is not None and checkpoints.resume:
+        state = checkpoints.load()
+        model.load_state_dict(state["model"])
+        opt.load_state_dict(state["optimizer"])
+        torch.set_rng_state(state["torch_rng"])
+        if rng is not None:
+            rng.bit_generator.state = state["numpy_rng"]
+        first, losses, tokens, spent = state["step"], state["losses"], state["tokens"], state["seconds"]
+        log.info("resuming %s at step %d of %d", checkpoints.name, first, cfg.steps)
+    elif checkpoints is not None:
+        checkpoints.clear()
+    start = time.perf_counter() - spent
+    for step in range(first, cfg.steps):
         for group in opt.param_groups:
             group["lr"] = lr_at(step, cfg)
         b = {k: torch.from_numpy(v) for k, v in batches().items()}
@@ -111,6 +128,12 @@ def fit(model, batches: Callable[[], dict[str, np.ndarray]], cfg: FitConfig,
         losses.append(float(value.detach()))
         if on_step:
             on_step(step, losses[-1])
+        done = step + 1
+        if checkpoints is not None and checkpoints.every and done % checkpoints.every == 0 and done < cfg.steps:
+            checkpoints.save(done, {"step": done, "model": model.state_dict(), "optimizer": opt.state_dict(),
+                                    "torch_rng": torch.get_rng_state(), "losses": losses, "tokens": tokens,
+                                    "seconds": time.perf_counter() - start,
+                                    "numpy_rng": rng.bit_generator.state if rng is not None else None})
     seconds = time.perf_counter() - start
     model.eval()
     tail = losses[-max(1, len(losses) // 20):]
@@ -118,13 +141,13 @@ def fit(model, batches: Callable[[], dict[str, np.ndarray]], cfg: FitConfig,
 
 
 def train_ad(hist: Histories, model_cfg: ModelConfig, cfg: ADTrainConfig,
-             on_step: Callable[[int, float], None] | None = None):
+             on_step: Callable[[int, float], None] | None = None, checkpoints: FitCheckpoints | None = None):
     """Train AD (or ED: same call on expert histories). Returns ``(model, stats)``."""
     import torch
 
     torch.manual_seed(cfg.seed)  # the initialisation too: torch's own start-up seed differs per process here
     model = build_model(hist, model_cfg)
     sampler = WindowSampler(hist, model.spec.n_positions, cfg.seed)
-    stats = fit(model, lambda: sampler.batch(cfg.batch_size), cfg, on_step)
+    stats = fit(model, lambda: sampler.batch(cfg.batch_size), cfg, on_step, rng=sampler.rng, checkpoints=checkpoints)
     log.info("trained %d steps, loss %.3f, %.0f tokens/s", stats.steps, stats.final_loss, stats.tokens_per_s)
     return model, stats

@@ -159,7 +159,8 @@ def build_config(model: type[BaseModel], config_file: Path | None, values: Mappi
 
 
 def run_command(app: typer.Typer | None, name: str, model: type[BaseModel], *, resumable: bool = False,
-                flags: Sequence[str] | None = None, aliases: Mapping[str, str] | None = None,
+                resume_from_saved_config: bool = True, flags: Sequence[str] | None = None,
+                aliases: Mapping[str, str] | None = None,
                 arguments: Sequence[str] = (), headline: Headline | None = None, eval_keys: Headline | None = None,
                 help: str | None = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register ``fn(cfg, ctx, **extra)`` as the command ``name`` of ``app``, with options from ``model``.
@@ -170,6 +171,8 @@ def run_command(app: typer.Typer | None, name: str, model: type[BaseModel], *, r
     ``flags``: the top-level fields that get a flag (default: every scalar field);
     ``aliases``: extra flags for nested fields, ``{"max-tool-calls": "tools.max_tool_calls"}``;
     ``arguments``: fields taken as positional arguments (a ``list[str]`` field takes several).
+    ``resume_from_saved_config=False``: ``--resume`` does not read ``config.yaml`` into ``model``, for a
+    command whose model is not the run's config (``llmrl ad train`` continues one model of a run).
     The model must have an ``output`` field: ``--output`` sets it; ``{time}`` in it becomes the
     start time (``runs/mpc/{time}``: a new directory per run, for commands that do not resume).
     """
@@ -222,8 +225,11 @@ def run_command(app: typer.Typer | None, name: str, model: type[BaseModel], *, r
         if resumable:
             kit.append(inspect.Parameter(
                 "resume", inspect.Parameter.KEYWORD_ONLY, annotation=bool,
-                default=typer.Option(False, "--resume", help="Continue the run in --output from its last checkpoint: "
-                                     "its saved config wins; only options given on this command line change it.")))
+                default=typer.Option(False, "--resume", help=(
+                    "Continue the run in --output from its last checkpoint: its saved config wins; only options "
+                    "given on this command line change it." if resume_from_saved_config else
+                    "Continue this model from its last checkpoint in --output: the settings it was trained with "
+                    "win; only options given on this command line change them."))))
         positional = [p for p in params if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD]
         keyword = [p for p in params if p.kind is inspect.Parameter.KEYWORD_ONLY]
         extra_kw = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in extra]
@@ -237,7 +243,8 @@ def run_command(app: typer.Typer | None, name: str, model: type[BaseModel], *, r
                 values["output"] = output
             out_dir = output or _peek_output(model, config, overrides)
             run = RunDir(out_dir)
-            cfg = build_config(model, config, values, overrides, resume_from=run if resume else None)
+            cfg = build_config(model, config, values, overrides,
+                               resume_from=run if resume and resume_from_saved_config else None)
             if "{time}" in cfg.output:  # a default such as "runs/mpc/{time}": a new directory per run
                 import time
 

@@ -37,16 +37,19 @@ def collect(cfg: ADRunConfig, ctx: RunContext) -> None:
                   f"last {sum(r[-1] for r in returns) / len(returns):.2f}", highlight=False)
 
 
-@run_command(app, "train", ADTrainCommand, headline={"loss": "loss"},
+@run_command(app, "train", ADTrainCommand, headline={"loss": "loss"}, resumable=True, resume_from_saved_config=False,
              aliases={"steps": "train.steps", "batch-size": "train.batch_size", "lr": "train.lr", "seed": "train.seed"})
 def train(cfg: ADTrainCommand, ctx: RunContext) -> None:
-    """Train AD (or the ED / DPT baselines) on the run's data; settings given here replace the run's."""
+    """Train AD (or the ED / DPT baselines) on the run's data; settings given here replace the run's.
+
+    --resume continues this model from its last checkpoint (every train.save_every steps).
+    """
     from llmrl_core.cli.output import console
     from llmrl_seqmodel.pipeline import train_run
 
     overrides = explicit_values(cfg).get("train", {})
     with ctx.progress() as report:
-        summary = train_run(cfg.output, cfg.kind, report, **overrides)
+        summary = train_run(cfg.output, cfg.kind, report, resume=ctx.resume, **overrides)
     console.print(f"{cfg.kind}: {summary['steps']} steps, loss {summary['final_loss']:.3f}, "
                   f"{summary['tokens_per_s']:.0f} tokens/s -> {cfg.output}/model-{cfg.kind}.pt", highlight=False)
 

@@ -31,19 +31,24 @@ def collect(cfg: TBYARunConfig, ctx: RunContext) -> None:
                   f"{cfg.output}/demos", highlight=False)
 
 
-@run_command(app, "train", TBYATrainCommand, headline={"loss": "loss"},
+@run_command(app, "train", TBYATrainCommand, headline={"loss": "loss"}, resumable=True, resume_from_saved_config=False,
              aliases={"backbone": "model.backbone", "steps": "train.steps", "batch-size": "train.batch_size",
                       "lr": "train.lr", "seed": "train.seed"})
 def train(cfg: TBYATrainCommand, ctx: RunContext) -> None:
-    """Train the policy (captions + actions) or, with --no-captions, the caption-free baseline."""
+    """Train the policy (captions + actions) or, with --no-captions, the caption-free baseline.
+
+    --resume continues this policy from its last checkpoint (every train.save_every steps).
+    """
     from llmrl_core.cli.output import console
-    from llmrl_seqmodel.tbya.pipeline import load_config, train_run
+    from llmrl_seqmodel.tbya.pipeline import load_config, resume_configs, train_run
 
     saved, given = load_config(cfg.output), explicit_values(cfg)
     model_cfg = saved.model.model_copy(update=given.get("model", {}))
     train_cfg = saved.train.model_copy(update=given.get("train", {}))
+    if ctx.resume:
+        train_cfg, model_cfg = resume_configs(cfg.output, cfg.captions, model_cfg.backbone, given)
     with ctx.progress() as report:
-        s = train_run(cfg.output, cfg.captions, train_cfg, model_cfg, report)
+        s = train_run(cfg.output, cfg.captions, train_cfg, model_cfg, report, resume=ctx.resume)
     console.print(f"{s['model']}: {s['steps']} steps, loss {s['final_loss']:.3f}, {s['tokens_per_s']:.0f} tokens/s "
                   f"-> {cfg.output}/model-{s['model']}.pt", highlight=False)
 

@@ -57,9 +57,25 @@ def collect_run(run_dir: str | Path, cfg: TBYARunConfig, report: Reporter | None
             "skipped_seeds": max(demos.seeds) + 1 - len(demos), "distinct_captions": len(set(spoken))}
 
 
+def resume_configs(run_dir: str | Path, captions: bool, backbone: str,
+                   given: dict[str, Any]) -> tuple[TBYATrainConfig, TBYAModelConfig]:
+    """The settings a policy's last checkpoint was trained with, changed by what this command line ``given``."""
+    from llmrl_seqmodel.checkpoint import FitCheckpoints, resume_settings
+
+    name = model_name(captions, backbone)
+    saved = FitCheckpoints(RunDir(run_dir).checkpoints, name).saved_settings()
+    merged = resume_settings(saved, {k: given[k] for k in ("train", "model") if k in given}, name)
+    return TBYATrainConfig.model_validate(merged["train"]), TBYAModelConfig.model_validate(merged["model"])
+
+
 def train_run(run_dir: str | Path, captions: bool, train_cfg: TBYATrainConfig | None = None,
-              model_cfg: TBYAModelConfig | None = None, report: Reporter | None = None) -> dict[str, Any]:
-    """Train one policy on the run's demos (the run's settings unless others are given)."""
+              model_cfg: TBYAModelConfig | None = None, report: Reporter | None = None, *,
+              resume: bool = False) -> dict[str, Any]:
+    """Train one policy on the run's demos (the run's settings unless others are given).
+
+    ``resume``: continue it from its last checkpoint (settings from :func:`resume_configs`).
+    """
+    from llmrl_seqmodel.checkpoint import FitCheckpoints
     from llmrl_seqmodel.tbya.data import Demos
     from llmrl_seqmodel.tbya.train import train_tbya
 
@@ -69,6 +85,11 @@ def train_run(run_dir: str | Path, captions: bool, train_cfg: TBYATrainConfig | 
     train_cfg, model_cfg = train_cfg or saved.train, model_cfg or saved.model
     demos = Demos.load(run_dir / "demos")
     name = model_name(captions, model_cfg.backbone)
+    checkpoints = FitCheckpoints(run.checkpoints, name, train_cfg.save_every, resume,
+                                 settings={"train": train_cfg.model_dump(mode="json"),
+                                           "model": model_cfg.model_dump(mode="json")})
+    # a killed run logged past its last checkpoint; a fresh one replaces this policy's lines
+    run.rewind_metrics(checkpoints.latest_step() if resume else 0, where={"model": name})
 
     def on_step(i: int, loss: float) -> None:
         record = {"model": name, "step": i + 1, "loss": loss}
@@ -76,7 +97,7 @@ def train_run(run_dir: str | Path, captions: bool, train_cfg: TBYATrainConfig | 
         report("step", step=i + 1, total=train_cfg.steps, record=record)
 
     report("status", message=f"training {name}")
-    model, stats = train_tbya(demos, captions, model_cfg, train_cfg, on_step)
+    model, stats = train_tbya(demos, captions, model_cfg, train_cfg, on_step, checkpoints)
     model.save(run_dir / f"model-{name}.pt")
     summary = {"model": name, "backbone": model_cfg.backbone, "train": train_cfg.model_dump(), "steps": stats.steps,
                "final_loss": stats.final_loss, "seconds": stats.seconds, "tokens_per_s": stats.tokens_per_s}

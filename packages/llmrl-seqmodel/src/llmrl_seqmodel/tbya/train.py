@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from llmrl_seqmodel.checkpoint import FitCheckpoints
 from llmrl_seqmodel.tbya.config import TBYAModelConfig, TBYATrainConfig
 from llmrl_seqmodel.tbya.data import Demos
 from llmrl_seqmodel.tbya.stream import ACTION0, CAP, IGNORE, N_ACTIONS, OBS, LMVocab, Vocab, episode_stream
@@ -63,7 +64,7 @@ def action_and_caption_loss(logits, target, caption_weight: float = 1.0, *, acti
 
 
 def train_tbya(demos: Demos, with_captions: bool, model_cfg: TBYAModelConfig, cfg: TBYATrainConfig,
-               on_step: Callable[[int, float], None] | None = None):
+               on_step: Callable[[int, float], None] | None = None, checkpoints: FitCheckpoints | None = None):
     """Fit the policy; ``with_captions=False`` is the baseline on the very same demos."""
     import functools
 
@@ -77,5 +78,6 @@ def train_tbya(demos: Demos, with_captions: bool, model_cfg: TBYAModelConfig, cf
     model = TBYAPolicy(TBYASpec(vocab_words=words, captions=with_captions, **model_cfg.model_dump()))
     batches = StreamBatches(demos, model.vocab, with_captions, model.max_positions, cfg.seed)
     loss = functools.partial(action_and_caption_loss, action0=model.vocab.action0, cap=model.vocab.cap)
-    stats = fit(model, lambda: batches.batch(cfg.batch_size), cfg, on_step, loss=loss)
+    stats = fit(model, lambda: batches.batch(cfg.batch_size), cfg, on_step, loss=loss, rng=batches.rng,
+                checkpoints=checkpoints)
     return model, stats
