@@ -3,19 +3,33 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
 
+import pytest
+import torch
 import yaml
 from typer.testing import CliRunner
 
 from llmrl_core.cli.main import build_app
 
 
-def test_ad_cli_collect_train_eval_on_a_tiny_room(tmp_path):
-    app, runner, run = build_app(), CliRunner(), tmp_path / "run"
+def _collect_tiny_room(app, runner, run) -> None:
     res = runner.invoke(app, ["ad", "collect", "--output", str(run), "--episodes", "8", "--keep-every", "2",
                               "--histories-per-task", "1", "--n-test", "3", "--workers", "1",
-                              "--set", "env_kwargs.size=5", "--set", "env_kwargs.max_steps=6"])
+                              "--set", "env_kwargs.size=5", "--set", "env_kwargs.max_steps=6",
+                              "--set", "model.n_embd=16", "--set", "model.n_layer=1", "--set", "model.n_head=1",
+                              "--set", "model.n_inner=32"])
     assert res.exit_code == 0, res.output
+
+
+def test_ad_cli_collect_train_eval_on_a_tiny_room(tmp_path):
+    app, runner, run = build_app(), CliRunner(), tmp_path / "run"
+    _collect_tiny_room(app, runner, run)
     saved = yaml.safe_load((run / "config.yaml").read_text())
     assert saved["history"]["source"] == "q-learning" and saved["env_kwargs"] == {"size": 5, "max_steps": 6}
     manifest = json.loads((run / "histories" / "manifest.json").read_text())
@@ -43,25 +57,8 @@ def test_ad_cli_errors_are_clear(tmp_path):
     assert res.exit_code != 0 and "'ucb' is for the bandit" in str(res.exception)
 
 
-def _collect_tiny_room(app, runner, run) -> None:
-    res = runner.invoke(app, ["ad", "collect", "--output", str(run), "--episodes", "8", "--keep-every", "2",
-                              "--histories-per-task", "1", "--n-test", "3", "--workers", "1",
-                              "--set", "env_kwargs.size=5", "--set", "env_kwargs.max_steps=6",
-                              "--set", "model.n_embd=16", "--set", "model.n_layer=1", "--set", "model.n_head=1",
-                              "--set", "model.n_inner=32"])
-    assert res.exit_code == 0, res.output
-
-
 def test_a_killed_ad_train_resumes_from_its_checkpoint_to_the_same_weights(tmp_path):
     """SIGKILL mid-training, then `--resume`: same weights as an uninterrupted run, one metric line per step."""
-    import os
-    import signal
-    import subprocess
-    import sys
-    import time
-
-    import torch
-
     app, runner = build_app(), CliRunner()
     killed, whole = tmp_path / "killed", tmp_path / "whole"
     for run in (killed, whole):
@@ -105,11 +102,6 @@ def test_ad_train_resume_errors_are_clear(tmp_path):
 
 def test_an_interrupted_tbya_train_resumes_to_the_same_weights(tmp_path):
     """A policy stopped after its step-3 checkpoint continues under `llmrl tbya train --resume`."""
-    import shutil
-
-    import pytest
-    import torch
-
     from llmrl_seqmodel.tbya.pipeline import load_config, train_run
 
     app, runner, stopped = build_app(), CliRunner(), tmp_path / "stopped"
