@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import difflib
 import fcntl
+import functools
 import hashlib
 import importlib.util
 import logging
@@ -125,11 +126,32 @@ def _dequantized(gguf: Path, label: str) -> Path:
         log.info("dequantizing %s into %s (once; later loads are fast)", gguf.name, target)
         tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
         try:
-            _convert_gguf(gguf, tmp)
+            with _progress_bar_only_on_a_terminal():
+                _convert_gguf(gguf, tmp)
             os.replace(tmp, target)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
     return target
+
+
+@contextlib.contextmanager
+def _progress_bar_only_on_a_terminal():
+    """transformers' GGUF loader draws a tqdm bar unconditionally; piped into a log it is one line of
+    270 carriage-return updates. tqdm's ``disable=None`` draws it only on a terminal."""
+    try:
+        from transformers import modeling_gguf_pytorch_utils as gguf_utils
+    except ImportError:
+        yield
+        return
+    bar = getattr(gguf_utils, "tqdm", None)
+    if bar is None:
+        yield
+        return
+    gguf_utils.tqdm = functools.partial(bar, disable=None)
+    try:
+        yield
+    finally:
+        gguf_utils.tqdm = bar
 
 
 @contextlib.contextmanager
