@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 import yaml
 
@@ -41,7 +42,8 @@ def test_both_commands_take_the_run_kit_options_with_the_models_descriptions():
     lare = typer.main.get_command(build_app()).commands["lare"]
     for name, model in (("train", LaReTrainConfig), ("generate", LaReGenerateConfig)):
         options = {o: p for p in lare.commands[name].params for o in [*p.opts, *p.secondary_opts]}
-        assert {"--config", "--set", "--output"} <= set(options) and "--resume" not in options  # runs do not resume
+        assert {"--config", "--set", "--output"} <= set(options)
+        assert ("--resume" in options) == (name == "train")  # training resumes; generation is cached per reply
         for field, info in model.model_fields.items():
             assert info.description, f"{model.__name__}.{field} has no description"
             flag = "--" + field.replace("_", "-")
@@ -83,6 +85,52 @@ def test_train_writes_the_run_directory_and_refuses_to_overwrite_it(tmp_path):
     assert f"final evaluation return: {evals[-1]['eval_return']:.2f}" in summary and "| 150 |" in summary
     again = invoke(*args)
     assert again.exit_code != 0 and "already holds a run" in str(again.exception or again.output)
+    from stable_baselines3 import TD3
+
+    agent = TD3.load(run_dir / "agent.zip", device="cpu")  # the trained agent, loadable by Stable-Baselines3
+    assert agent.num_timesteps == 150 and agent.predict(np.zeros(10), deterministic=True)[0].shape == (2,)
+
+
+def test_a_killed_training_run_resumes_from_its_checkpoint_as_if_never_stopped(tmp_path):
+    """SIGKILL after a checkpoint, then `--resume`: the same evaluations, episodes and agent as an uninterrupted run."""
+    import signal
+    import time
+
+    import torch
+
+    args = ["--env", "Reacher-v5", "--latent", "example", "--head", "linear", "--steps", "400", "--learning-starts",
+            "100", "--eval-every", "200", "--set", "eval_episodes=1", "--set", "save_every=100", "--set",
+            "net_arch=[16,16]", "--set", "batch_size=32", "--seed", "3"]
+    killed, whole = tmp_path / "killed", tmp_path / "whole"
+    proc = subprocess.Popen([*LLMRL, "lare", "train", *args, "--output", str(killed)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 300
+    while not list((killed / "checkpoints").glob("step-*.pt")) and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr.read().decode()[-2000:]
+    (checkpoint,) = (killed / "checkpoints").glob("step-*.pt")
+    assert int(checkpoint.stem.split("-")[1]) < 400 and not (killed / "agent.zip").exists()
+
+    out = invoke("lare", "train", "--output", str(killed), "--resume")  # the saved config wins
+    assert out.exit_code == 0, out.output
+    out = invoke("lare", "train", *args, "--output", str(whole))
+    assert out.exit_code == 0, out.output
+    for name in ("metrics.jsonl", "eval.jsonl"):  # the killed run's lines past its checkpoint were dropped
+        lines = [[{k: v for k, v in json.loads(line).items() if k not in ("seconds", "latent_seconds")}
+                  for line in (r / name).read_text().splitlines()] for r in (killed, whole)]
+        assert lines[0] == lines[1] and lines[0], name
+    resumed, reference = (_policy(r) for r in (killed, whole))
+    assert resumed.keys() == reference.keys() and all(torch.equal(resumed[k], reference[k]) for k in reference)
+    out = invoke("lare", "train", "--output", str(tmp_path / "fresh"), "--resume")
+    assert out.exit_code != 0 and "holds no checkpoint to resume from" in str(out.exception)
+
+
+def _policy(run_dir):
+    from stable_baselines3 import TD3
+
+    return TD3.load(run_dir / "agent.zip", device="cpu").policy.state_dict()
 
 
 @pytest.mark.slow

@@ -116,20 +116,23 @@ class RunDir:
             self.root.mkdir(parents=True, exist_ok=True)
             self.summary.write_text(text)
 
-    def rewind_metrics(self, step: int, key: str = "step", where: dict[str, Any] | None = None) -> None:
+    def rewind_metrics(self, step: int, key: str = "step", where: dict[str, Any] | None = None,
+                       path: Path | None = None) -> None:
         """Drop metric lines logged after ``step``: a killed run logged past its last checkpoint.
 
-        ``where`` limits it to the lines of one series (``{"kind": "ad"}``) in a file several share.
+        ``where`` limits it to the lines of one series (``{"kind": "ad"}``) in a file several share;
+        ``path`` rewinds another JSON-lines file of the run (``eval.jsonl``).
         """
         if not self.writer:
             return
-        where = where or {}
+        path, where = path or self.metrics, where or {}
 
         def ours(r: dict[str, Any]) -> bool:
             return all(r.get(k) == v for k, v in where.items())
 
-        kept = [r for r in self.read_jsonl(self.metrics) if not ours(r) or r.get(key, 0) <= step]
-        self.metrics.write_text("".join(json.dumps(r) + "\n" for r in kept))
+        kept = [r for r in self.read_jsonl(path) if not ours(r) or r.get(key, 0) <= step]
+        if path.is_file():
+            path.write_text("".join(json.dumps(r) + "\n" for r in kept))
 
 
 def explicit_values(cfg: BaseModel) -> dict[str, Any]:

@@ -36,9 +36,12 @@ def generate(cfg: LaReGenerateConfig, ctx: RunContext) -> None:
     ctx.print_result()
 
 
-@run_command(app, "train", LaReTrainConfig, eval_keys=EVAL_KEYS)
+@run_command(app, "train", LaReTrainConfig, eval_keys=EVAL_KEYS, resumable=True)
 def train(cfg: LaReTrainConfig, ctx: RunContext) -> None:
-    """Train TD3/SAC on the episodic-reward task with LaRe's relabelled rewards (or a baseline)."""
+    """Train TD3/SAC on the episodic-reward task with LaRe's relabelled rewards (or a baseline).
+
+    A killed run continues with --output RUN --resume from its last checkpoint (every --save-every steps).
+    """
     from llmrl_core.cli.checks import check_names
     from llmrl_core.cli.output import console
     from llmrl_rewardgen.lare.train import train as run_training
@@ -46,7 +49,7 @@ def train(cfg: LaReTrainConfig, ctx: RunContext) -> None:
     if cfg.baseline == "lare" and cfg.latent not in ("example",):
         check_names(sandbox=cfg.sandbox)
     with ctx.progress() as report:
-        result = run_training(cfg, report=report)
+        result = run_training(cfg, report=report, resume=ctx.resume)
     console.print(f"final evaluation return {result.final_return:.1f} after {cfg.steps} steps ({result.seconds:.0f} s)",
                   highlight=False)
     ctx.print_result()

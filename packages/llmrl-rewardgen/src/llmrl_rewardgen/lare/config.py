@@ -85,7 +85,7 @@ class LaReTrainConfig(BaseModel):
 
     output: str = Field("runs/lare/train-{time}", description=(
         "Run directory: config.yaml, metrics.jsonl (one line per training episode), eval.jsonl, curves.png, "
-        "summary.md; {time} becomes the start time."))
+        "summary.md, agent.zip (the trained agent), checkpoints/; {time} becomes the start time."))
     env: str = Field("HalfCheetah-v5", description=(
         "Gymnasium MuJoCo id (Reacher-v5, HalfCheetah-v5, Walker2d-v5, HumanoidStandup-v5); trained on its "
         "episodic-reward llmrl/Episodic<id> (llmrl-env-mujoco), evaluated on the dense task."))
@@ -119,3 +119,5 @@ class LaReTrainConfig(BaseModel):
     eval_every: int = Field(5000, ge=1, description="Evaluate the deterministic policy every this many steps.")
     eval_episodes: int = Field(5, ge=1, description="Episodes per evaluation (dense return, seeds 10000 + seed + i).")
     torch_threads: int = Field(1, ge=1, description="torch threads (1 is fastest on a small shared CPU).")
+    save_every: int = Field(10_000, ge=0, description="Checkpoint for --resume at the first episode end after every "
+                            "this many steps (0: never).")

@@ -21,7 +21,7 @@ updates during training stay Adam steps on the current batch.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import torch
@@ -100,6 +100,19 @@ class RewardDecoder:
         self.net = net.to(self.device)
         self.optim = torch.optim.Adam(self.net.parameters(), lr=lr)
         self.updates = 0
+
+    # --- checkpoints ------------------------------------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        """Everything later updates depend on: weights, factor statistics, Adam's moments, the sampling RNG."""
+        return {"net": self.net.state_dict(), "norm": self.norm.state_dict(), "optim": self.optim.state_dict(),
+                "rng": self.rng.bit_generator.state, "updates": self.updates}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.net.load_state_dict(state["net"])
+        self.norm.load_state_dict(state["norm"])
+        self.optim.load_state_dict(state["optim"])
+        self.rng.bit_generator.state = state["rng"]
+        self.updates = state["updates"]
 
     # --- inference --------------------------------------------------------------------
     def _forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -7,9 +7,9 @@ reference, not a competitor). Every run is evaluated by the task's episodic retu
 
 A run writes the run kit's directory (``llmrl_core.runs.RunDir``): ``config.yaml``,
 ``metrics.jsonl`` (one line per training episode), ``eval.jsonl`` (one per evaluation, with the
-linear decoder's weights), ``curves.png`` and ``summary.md``. Runs do not resume: a checkpoint
-would need the episode in progress (the episodic wrapper's running return, its factors) and the
-decoder's optimiser besides what Stable-Baselines3 saves.
+linear decoder's weights), ``curves.png``, ``summary.md``, the trained ``agent.zip``
+(Stable-Baselines3's format), and every ``save_every`` steps a
+checkpoint that ``resume`` continues from exactly (``llmrl_rewardgen.lare.checkpoint``).
 """
 
 from __future__ import annotations
@@ -110,27 +110,38 @@ def resolve_latent(cfg: LaReTrainConfig, stack: ExitStack, report: Reporter | No
     return GeneratedLatentFunction.read(path).load(box)
 
 
-def train(cfg: LaReTrainConfig, latent: LatentFunction | None = None, *, report: Reporter | None = None) -> TrainResult:
+def train(cfg: LaReTrainConfig, latent: LatentFunction | None = None, *, report: Reporter | None = None,
+          resume: bool = False) -> TrainResult:
     """Train one agent and write its run directory (``cfg.output``).
 
     ``latent``: the latent function of ``baseline='lare'``; None loads the one ``cfg.latent`` names.
     ``report`` gets ``progress`` (environment steps), ``eval`` and ``status`` events (``llmrl_core.events``).
+    ``resume``: continue the run in ``cfg.output`` from its last checkpoint (its saved config wins; only
+    the fields set explicitly on ``cfg`` change it, ``steps`` to train on).
     """
+    from llmrl_core import ConfigError
+    from llmrl_rewardgen.lare import checkpoint
+
     if "{time}" in cfg.output:  # the default: a new directory per run
+        if resume:
+            raise ConfigError("--resume needs --output: the directory of the run to continue")
         cfg = cfg.model_copy(update={"output": cfg.output.replace("{time}", time.strftime("%Y%m%d-%H%M%S"))})
     run = RunDir(cfg.output)
-    cfg, _ = prepare_run(cfg, run, resume=False)
+    last = checkpoint.latest(run.checkpoints)
+    cfg, _ = prepare_run(cfg, run, resume=resume, can_resume=last is not None)
     emit = or_silent(report)
     with ExitStack() as stack:
         if cfg.baseline == "lare" and latent is None:
             latent = resolve_latent(cfg, stack, emit)
         run.write_config(cfg)
-        result = _train(cfg, latent, run, emit)
+        state = checkpoint.load(last) if resume and last is not None else None
+        result = _train(cfg, latent, run, emit, state)
     write_run_files(run, result)
     return result
 
 
-def _train(cfg: LaReTrainConfig, latent: LatentFunction | None, run: RunDir, emit: Reporter) -> TrainResult:
+def _train(cfg: LaReTrainConfig, latent: LatentFunction | None, run: RunDir, emit: Reporter,
+           state: dict[str, Any] | None = None) -> TrainResult:
     import torch
     from stable_baselines3 import SAC, TD3
     from stable_baselines3.common.callbacks import BaseCallback
@@ -138,6 +149,7 @@ def _train(cfg: LaReTrainConfig, latent: LatentFunction | None, run: RunDir, emi
     from stable_baselines3.common.noise import NormalActionNoise
 
     from llmrl_core import make_env
+    from llmrl_rewardgen.lare import checkpoint
     from llmrl_rewardgen.lare.decoder import RewardDecoder
     from llmrl_rewardgen.lare.replay import LatentReplayBuffer
     from llmrl_rewardgen.lare.wrappers import LatentRewardWrapper, make_episodic_env
@@ -167,7 +179,8 @@ def _train(cfg: LaReTrainConfig, latent: LatentFunction | None, run: RunDir, emi
         kwargs["replay_buffer_class"] = LatentReplayBuffer
         kwargs["replay_buffer_kwargs"] = dict(decoder=decoder, batch_episodes=cfg.decoder_batch_episodes,
                                               decoder_every=cfg.decoder_every)
-    env = Monitor(env)
+    recorder = checkpoint.ResetRngRecorder(env)
+    env = Monitor(recorder)
     env.reset(seed=cfg.seed)
     env.action_space.seed(cfg.seed)
     common = dict(
@@ -182,14 +195,33 @@ def _train(cfg: LaReTrainConfig, latent: LatentFunction | None, run: RunDir, emi
         model = SAC("MlpPolicy", env, **common)
 
     result = TrainResult(config=cfg.model_dump(mode="json"))
-    start = time.monotonic()
+    start, saved_at = time.monotonic(), 0
+    if state is not None:
+        extra = checkpoint.restore(model, decoder, recorder, state)
+        result = TrainResult(**{**extra["result"], "config": result.config})
+        stats.update(extra["latent_stats"])
+        start, saved_at = start - extra["seconds"], model.num_timesteps
+        for path in (run.metrics, run.evals):  # a killed run logged past its checkpoint
+            run.rewind_metrics(saved_at, path=path)
+        emit("status", message=f"resuming at step {saved_at} of {cfg.steps}")
     job = f"{cfg.env} {cfg.baseline} seed {cfg.seed}"
 
     class Progress(BaseCallback):
+        due = False  # an episode ended after save_every steps: checkpoint once this step's update is done
+
+        def _on_rollout_start(self) -> None:
+            nonlocal saved_at
+            if self.due:
+                extra = {"result": result.to_dict(), "latent_stats": dict(stats), "seconds": time.monotonic() - start}
+                checkpoint.save(run.checkpoints, self.num_timesteps,
+                                checkpoint.capture(self.model, decoder, recorder, extra))
+                self.due, saved_at = False, self.num_timesteps
+
         def _on_step(self) -> bool:
             step = self.num_timesteps
             for info in self.locals.get("infos", []):
                 if "episode" in info:
+                    self.due = self.due or bool(cfg.save_every and step - saved_at >= cfg.save_every)
                     ret = float(info.get("episode_return", info["episode"]["r"]))
                     result.train_episode_returns.append(ret)
                     run.log_metrics({"step": step, "episode": len(result.train_episode_returns), "episode_return": ret,
@@ -211,10 +243,13 @@ def _train(cfg: LaReTrainConfig, latent: LatentFunction | None, run: RunDir, emi
 
     emit("status", message=f"training {job}")
     try:
-        model.learn(total_timesteps=cfg.steps, callback=Progress())
+        model.learn(total_timesteps=cfg.steps - model.num_timesteps, callback=Progress(),
+                    reset_num_timesteps=state is None)
     finally:
         env.close()
         eval_env.close()
+    if run.writer:  # the trained agent, in Stable-Baselines3's format: SAC.load / TD3.load
+        model.save(run.root / "agent.zip")
     result.seconds = time.monotonic() - start
     result.latent_seconds, result.latent_calls = stats["seconds"], int(stats["calls"])
     if decoder is not None and cfg.head == "linear":
