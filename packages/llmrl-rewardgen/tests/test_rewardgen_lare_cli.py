@@ -93,24 +93,16 @@ def test_train_writes_the_run_directory_and_refuses_to_overwrite_it(tmp_path):
 
 def test_a_killed_training_run_resumes_from_its_checkpoint_as_if_never_stopped(tmp_path):
     """SIGKILL after a checkpoint, then `--resume`: the same evaluations, episodes and agent as an uninterrupted run."""
-    import signal
-    import time
-
     import torch
+
+    from llmrl_core.testing import kill_after_first_checkpoint
 
     args = ["--env", "Reacher-v5", "--latent", "example", "--head", "linear", "--steps", "400", "--learning-starts",
             "100", "--eval-every", "200", "--set", "eval_episodes=1", "--set", "save_every=100", "--set",
             "net_arch=[16,16]", "--set", "batch_size=32", "--seed", "3"]
     killed, whole = tmp_path / "killed", tmp_path / "whole"
-    proc = subprocess.Popen([*LLMRL, "lare", "train", *args, "--output", str(killed)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 300
-    while not list((killed / "checkpoints").glob("step-*.pt")) and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait(timeout=30)
-    assert proc.returncode == -signal.SIGKILL, proc.stderr.read().decode()[-2000:]
-    (checkpoint,) = (killed / "checkpoints").glob("step-*.pt")
+    checkpoint = kill_after_first_checkpoint([*LLMRL, "lare", "train", *args, "--output", str(killed)],
+                                             killed / "checkpoints", "step-*.pt")
     assert int(checkpoint.stem.split("-")[1]) < 400 and not (killed / "agent.zip").exists()
 
     out = invoke("lare", "train", "--output", str(killed), "--resume")  # the saved config wins

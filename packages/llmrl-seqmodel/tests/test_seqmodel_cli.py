@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import signal
-import subprocess
 import sys
-import time
 
 import pytest
 import torch
@@ -16,6 +12,7 @@ import yaml
 from typer.testing import CliRunner
 
 from llmrl_core.cli.main import build_app
+from llmrl_core.testing import kill_after_first_checkpoint
 
 
 def _collect_tiny_room(app, runner, run) -> None:
@@ -64,16 +61,10 @@ def test_a_killed_ad_train_resumes_from_its_checkpoint_to_the_same_weights(tmp_p
     for run in (killed, whole):
         _collect_tiny_room(app, runner, run)
     train = ["--steps", "400", "--batch-size", "4", "--set", "train.save_every=10"]
-    proc = subprocess.Popen([sys.executable, "-m", "llmrl_core.cli", "ad", "train", "--output", str(killed), *train],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ, "COLUMNS": "200"})
-    deadline = time.monotonic() + 120
-    while not list((killed / "checkpoints").glob("ad-*.pt")) and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.02)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait(timeout=30)
-    assert proc.returncode == -signal.SIGKILL, proc.stderr.read().decode()[-2000:]
+    checkpoint = kill_after_first_checkpoint(
+        [sys.executable, "-m", "llmrl_core.cli", "ad", "train", "--output", str(killed), *train],
+        killed / "checkpoints", "ad-*.pt")
     assert not (killed / "model-ad.pt").exists()  # it died mid-training, not after
-    (checkpoint,) = (killed / "checkpoints").glob("ad-*.pt")
     stopped_at = int(checkpoint.stem.split("-")[1])
     assert 10 <= stopped_at < 400
 

@@ -22,6 +22,7 @@ _SUITES = {
     "HostileProgramSuite": "llmrl_core.testing.hostile",
     "fresh_plugin_manager": "llmrl_core.testing.fixtures",
     "ray_cluster": "llmrl_core.testing.fixtures",
+    "kill_after_first_checkpoint": "llmrl_core.testing.kill",
 }
 
 __all__ = sorted(_SUITES)
