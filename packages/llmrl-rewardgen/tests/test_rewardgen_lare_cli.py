@@ -117,6 +117,10 @@ def test_a_killed_training_run_resumes_from_its_checkpoint_as_if_never_stopped(t
     assert resumed.keys() == reference.keys() and all(torch.equal(resumed[k], reference[k]) for k in reference)
     out = invoke("lare", "train", "--output", str(tmp_path / "fresh"), "--resume")
     assert out.exit_code != 0 and "holds no checkpoint to resume from" in str(out.exception)
+    saved = (killed / "config.yaml").read_text()
+    out = invoke("lare", "train", "--output", str(killed), "--resume", "--set", "net_arch=[32,32]")
+    assert out.exit_code != 0 and "does not fit the agent this config builds" in str(out.exception)
+    assert (killed / "config.yaml").read_text() == saved  # the refused resume changed nothing
 
 
 def _policy(run_dir):

@@ -124,3 +124,5 @@ def test_an_interrupted_tbya_train_resumes_to_the_same_weights(tmp_path):
     assert all(torch.equal(resumed[k], reference[k]) for k in reference)
     steps = [json.loads(line)["step"] for line in (stopped / "metrics.jsonl").read_text().splitlines()]
     assert steps == list(range(1, 9))  # steps 4 and 5 of the stopped run were logged, then rewound
+    res = runner.invoke(app, ["tbya", "train", "--output", str(stopped), "--resume", "--set", "model.n_embd=32"])
+    assert res.exit_code != 0 and "does not fit the model these settings build" in str(res.exception)

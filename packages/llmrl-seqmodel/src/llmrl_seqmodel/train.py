@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from llmrl_core.errors import ConfigError
 from llmrl_seqmodel.checkpoint import FitCheckpoints
 from llmrl_seqmodel.config import ADTrainConfig, FitConfig, ModelConfig
 from llmrl_seqmodel.history import Histories
@@ -103,8 +104,12 @@ def fit(model, batches: Callable[[], dict[str, np.ndarray]], cfg: FitConfig,
     losses, tokens, first, spent = [], 0, 0, 0.0
     if checkpoints is not None and checkpoints.resume:
         state = checkpoints.load()
-        model.load_state_dict(state["model"])
-        opt.load_state_dict(state["optimizer"])
+        try:
+            model.load_state_dict(state["model"])
+            opt.load_state_dict(state["optimizer"])
+        except (RuntimeError, ValueError) as exc:  # the model built from these settings is another one
+            raise ConfigError(f"--resume: {checkpoints.latest()} does not fit the model these settings build "
+                              f"({str(exc)[:300]}); resume without changing the model's settings") from None
         torch.set_rng_state(state["torch_rng"])
         if rng is not None:
             rng.bit_generator.state = state["numpy_rng"]

@@ -133,7 +133,6 @@ def train(cfg: LaReTrainConfig, latent: LatentFunction | None = None, *, report:
     with ExitStack() as stack:
         if cfg.baseline == "lare" and latent is None:
             latent = resolve_latent(cfg, stack, emit)
-        run.write_config(cfg)
         state = checkpoint.load(last) if resume and last is not None else None
         result = _train(cfg, latent, run, emit, state)
     write_run_files(run, result)
@@ -197,13 +196,21 @@ def _train(cfg: LaReTrainConfig, latent: LatentFunction | None, run: RunDir, emi
     result = TrainResult(config=cfg.model_dump(mode="json"))
     start, saved_at = time.monotonic(), 0
     if state is not None:
-        extra = checkpoint.restore(model, decoder, recorder, state)
+        try:
+            extra = checkpoint.restore(model, decoder, recorder, state)
+        except (RuntimeError, KeyError, ValueError) as exc:  # the agent built from this config is another one
+            from llmrl_core import ConfigError
+
+            raise ConfigError(f"--resume: the checkpoint in {run.checkpoints} does not fit the agent this config "
+                              f"builds ({type(exc).__name__}: {str(exc)[:300]}); resume without changing the "
+                              "algorithm, baseline, head or network settings") from None
         result = TrainResult(**{**extra["result"], "config": result.config})
         stats.update(extra["latent_stats"])
         start, saved_at = start - extra["seconds"], model.num_timesteps
         for path in (run.metrics, run.evals):  # a killed run logged past its checkpoint
             run.rewind_metrics(saved_at, path=path)
         emit("status", message=f"resuming at step {saved_at} of {cfg.steps}")
+    run.write_config(cfg)  # after a resume's checks: a refused one leaves the run as it was
     job = f"{cfg.env} {cfg.baseline} seed {cfg.seed}"
 
     class Progress(BaseCallback):
