@@ -82,7 +82,7 @@ def _processes_with(mark: str) -> list[int]:
     return found
 
 
-def _settled_count(timeout_s: float = 3.0) -> int:
+def settled_descendant_count(timeout_s: float = 3.0) -> int:
     """The number of descendants once it stops changing (pools may be forking spare children)."""
     deadline = time.monotonic() + timeout_s
     last = len(descendants())
@@ -198,7 +198,7 @@ class HostileProgramSuite:
                 "sandbox that does not isolate lets through onto this machine. Set isolates = True on a sandbox "
                 "that is an isolation boundary, or sandbox_isolates = True on the suite."
             )
-        before = _settled_count() if self.runs_on_this_host else 0
+        before = settled_descendant_count() if self.runs_on_this_host else 0
         yield
         again = sandbox.run("print(6 * 7)", timeout_s=20)
         assert again.status == "ok" and again.stdout == "42\n", f"the sandbox no longer serves: {again}"
