@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -133,6 +134,38 @@ class RunDir:
         kept = [r for r in self.read_jsonl(path) if not ours(r) or r.get(key, 0) <= step]
         if path.is_file():
             path.write_text("".join(json.dumps(r) + "\n" for r in kept))
+
+
+def numbered_files(directory: Path, prefix: str, suffix: str = ".pt") -> list[Path]:
+    """``directory/<prefix>-<N><suffix>`` files, by N (``ad-500.pt`` is ``ad``'s, not ``ad-greedy``'s)."""
+    found = []
+    for path in directory.glob(f"{prefix}-*{suffix}"):
+        number = path.name[len(prefix) + 1:len(path.name) - len(suffix)]
+        if number.isdigit():
+            found.append((int(number), path))
+    return [p for _, p in sorted(found)]
+
+
+def step_of(path: Path) -> int:
+    """N of a ``<prefix>-<N>.<ext>`` file."""
+    return int(path.stem.rsplit("-", 1)[1])
+
+
+def replace_numbered_file(directory: Path, prefix: str, number: int, write: Callable[[Path], None],
+                          suffix: str = ".pt") -> Path:
+    """Write ``<prefix>-<number><suffix>`` with ``write(path)`` atomically, then drop the older ones.
+
+    A write killed half-way leaves only a hidden ``.partial`` file: the last checkpoint stays intact.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{prefix}-{number}{suffix}"
+    partial = directory / f".{path.name}.partial"
+    write(partial)
+    os.replace(partial, path)
+    for old in numbered_files(directory, prefix, suffix):
+        if old != path:
+            old.unlink(missing_ok=True)
+    return path
 
 
 def explicit_values(cfg: BaseModel) -> dict[str, Any]:

@@ -9,12 +9,12 @@ One file per model, ``checkpoints/<name>-<step>.pt``, written atomically; older 
 from __future__ import annotations
 
 import logging
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from llmrl_core.errors import ConfigError
+from llmrl_core.runs import merge_nested, numbered_files, replace_numbered_file, step_of
 
 log = logging.getLogger(__name__)
 
@@ -31,13 +31,8 @@ class FitCheckpoints:
     """What the pipeline trained with (``{"train": ..., "model": ...}``), saved in each checkpoint."""
 
     def paths(self) -> list[Path]:
-        """This model's checkpoints, oldest first (``ad-500.pt`` belongs to ``ad``, not to ``ad-greedy``)."""
-        found = []
-        for path in self.directory.glob(f"{self.name}-*.pt"):
-            step = path.stem[len(self.name) + 1:]
-            if step.isdigit():
-                found.append((int(step), path))
-        return [p for _, p in sorted(found)]
+        """This model's checkpoints, oldest first."""
+        return numbered_files(self.directory, self.name)
 
     def latest(self) -> Path | None:
         paths = self.paths()
@@ -46,7 +41,7 @@ class FitCheckpoints:
     def latest_step(self) -> int:
         """The step of the last checkpoint (0 without one)."""
         path = self.latest()
-        return int(path.stem.rsplit("-", 1)[1]) if path else 0
+        return step_of(path) if path else 0
 
     def load(self) -> dict[str, Any]:
         """The last checkpoint's state; a clear error when there is none to resume from."""
@@ -68,18 +63,11 @@ class FitCheckpoints:
         return torch.load(path, map_location="cpu", weights_only=True, mmap=True)["settings"] or {}
 
     def save(self, step: int, state: dict[str, Any]) -> Path:
-        """Write ``state`` as this model's checkpoint at ``step`` (a killed write leaves the last one intact)."""
+        """Write ``state`` as this model's checkpoint at ``step``; older ones are removed."""
         import torch
 
-        self.directory.mkdir(parents=True, exist_ok=True)
-        path = self.directory / f"{self.name}-{step}.pt"
-        partial = path.with_name(f".{path.name}.partial")
-        torch.save({**state, "settings": self.settings}, partial)
-        os.replace(partial, path)
-        for old in self.paths():
-            if old != path:
-                old.unlink(missing_ok=True)
-        return path
+        return replace_numbered_file(self.directory, self.name, step,
+                                     lambda path: torch.save({**state, "settings": self.settings}, path))
 
     def clear(self) -> None:
         """A fresh run of this model: drop what an earlier one left (a killed write's partial file too)."""
@@ -90,8 +78,6 @@ class FitCheckpoints:
 def resume_settings(saved: dict[str, Any], given: dict[str, Any], name: str) -> dict[str, Any]:
     """A resumed model's settings: its checkpoint's, changed only by what this command line gave
     (logged: they alter the run the checkpoint was part of)."""
-    from llmrl_core.runs import merge_nested
-
     merged = merge_nested(saved, given)
     changed = [f"{section}.{key}: {saved[section].get(key)!r} -> {value!r}" for section, values in given.items()
                for key, value in values.items() if saved.get(section, {}).get(key) != value]

@@ -18,13 +18,14 @@ atomically; the older one is removed.
 
 from __future__ import annotations
 
-import os
 import random
 from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
 import numpy as np
+
+from llmrl_core.runs import numbered_files, replace_numbered_file
 
 BUFFER_FIELDS = ("observations", "next_observations", "actions", "rewards", "dones", "timeouts", "pos", "full",
                  "buffer_size")  # the saved capacity: a resume with more --steps keeps it (a FIFO from then on)
@@ -106,23 +107,15 @@ def restore(model, decoder, recorder: ResetRngRecorder, state: dict[str, Any]) -
 
 
 def latest(directory: Path) -> Path | None:
-    found = [(int(p.stem.split("-")[1]), p) for p in directory.glob("step-*.pt") if p.stem.split("-")[1].isdigit()]
-    return max(found)[1] if found else None
+    paths = numbered_files(directory, "step")
+    return paths[-1] if paths else None
 
 
 def save(directory: Path, step: int, state: dict[str, Any]) -> Path:
     """Write ``checkpoints/step-N.pt`` atomically (a killed write leaves the last one intact); drop older ones."""
     import torch
 
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"step-{step}.pt"
-    partial = directory / f".{path.name}.partial"
-    torch.save(state, partial)
-    os.replace(partial, path)
-    for old in directory.glob("step-*.pt"):
-        if old != path:
-            old.unlink(missing_ok=True)
-    return path
+    return replace_numbered_file(directory, "step", step, lambda path: torch.save(state, path))
 
 
 def load(path: Path) -> dict[str, Any]:

@@ -147,7 +147,7 @@ def _train(cfg: LaReTrainConfig, latent: LatentFunction | None, run: RunDir, emi
     from stable_baselines3.common.monitor import Monitor
     from stable_baselines3.common.noise import NormalActionNoise
 
-    from llmrl_core import make_env
+    from llmrl_core import ConfigError, make_env
     from llmrl_rewardgen.lare import checkpoint
     from llmrl_rewardgen.lare.decoder import RewardDecoder
     from llmrl_rewardgen.lare.replay import LatentReplayBuffer
@@ -199,8 +199,6 @@ def _train(cfg: LaReTrainConfig, latent: LatentFunction | None, run: RunDir, emi
         try:
             extra = checkpoint.restore(model, decoder, recorder, state)
         except (RuntimeError, KeyError, ValueError) as exc:  # the agent built from this config is another one
-            from llmrl_core import ConfigError
-
             raise ConfigError(f"--resume: the checkpoint in {run.checkpoints} does not fit the agent this config "
                               f"builds ({type(exc).__name__}: {str(exc)[:300]}); resume without changing the "
                               "algorithm, baseline, head or network settings") from None
